@@ -1,0 +1,609 @@
+/**
+ * The base class of every backend. It keeps the parts of the contract that do
+ * not depend on the service, identically everywhere: key and option
+ * validation before any I/O, `Unsupported` for options outside the declared
+ * capabilities, abort checks, size checks and progress on bodies, and error
+ * normalisation (every rejection is a `StorageError` that names the backend,
+ * the operation and the key). A backend implements the `do*` methods.
+ */
+import type { Readable } from 'node:stream';
+import type {
+  Body,
+  CopyOptions,
+  DeleteManyResult,
+  DeleteOptions,
+  Entry,
+  ListOptions,
+  ObjectInfo,
+  PresignedRequest,
+  PresignOptions,
+  ReadOptions,
+  Signal,
+  StatOptions,
+  StorageBackend,
+  WriteOptions,
+} from './backend.js';
+import { collect, meter, type PreparedBody, prepareBody } from './body.js';
+import type { Capabilities } from './capabilities.js';
+import { isStorageError, StorageError, throwIfAborted, toStorageError } from './errors.js';
+import { assertKey, assertPrefix, compareKeys } from './keys.js';
+import { groupByDelimiter } from './list.js';
+import { parseDuration, parseSize } from './units.js';
+
+/** List options after validation: every field settled. */
+export interface ResolvedListOptions {
+  recursive: boolean;
+  startAfter: string | undefined;
+  pageSize: number | undefined;
+  signal: AbortSignal | undefined;
+}
+
+/** Write options after validation (`partSize` in bytes, metadata lower-cased). */
+export interface ResolvedWriteOptions extends Omit<WriteOptions, 'partSize' | 'metadata'> {
+  partSize?: number;
+  metadata?: Record<string, string>;
+}
+
+/** Presign options after validation (`expiresIn` in seconds). */
+export interface ResolvedPresignOptions {
+  method: 'GET' | 'PUT';
+  expiresIn: number;
+  contentType?: string;
+}
+
+const READ_KEYS = new Set(['range', 'ifMatch', 'ifNoneMatch', 'version', 'signal', 'onProgress']);
+const STAT_KEYS = new Set(['version', 'ifMatch', 'ifNoneMatch', 'signal']);
+const WRITE_KEYS = new Set([
+  'contentType',
+  'metadata',
+  'cacheControl',
+  'contentDisposition',
+  'contentEncoding',
+  'ifNotExists',
+  'ifMatch',
+  'size',
+  'storageClass',
+  'partSize',
+  'concurrency',
+  'signal',
+  'onProgress',
+]);
+const LIST_KEYS = new Set(['recursive', 'startAfter', 'limit', 'pageSize', 'signal']);
+const DELETE_KEYS = new Set(['version', 'signal']);
+const SIGNAL_KEYS = new Set(['signal']);
+const COPY_KEYS = new Set(['ifNotExists', 'metadata', 'contentType', 'storageClass', 'signal']);
+const PRESIGN_KEYS = new Set(['method', 'expiresIn', 'contentType']);
+
+/** Longest presigned URL lifetime accepted (7 days, the S3 and GCS limit). */
+const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Extend this to write a backend. Public methods validate and normalise, then
+ * call the protected `do*` methods, which may assume valid input.
+ */
+export abstract class BaseBackend implements StorageBackend {
+  abstract readonly kind: string;
+  abstract readonly capabilities: Capabilities;
+
+  // ---- what a backend implements -----------------------------------------
+
+  /** Opens a stream. Must reject with `NotFound` before any byte flows. */
+  protected abstract doStream(key: string, options: ReadOptions): Promise<Readable>;
+  /** Stores a body. `options.size` is the exact length when known. */
+  protected abstract doWrite(
+    key: string,
+    body: PreparedBody,
+    options: ResolvedWriteOptions,
+  ): Promise<ObjectInfo>;
+  /** Describes an object, `NotFound` when absent. */
+  protected abstract doStat(key: string, options: StatOptions): Promise<ObjectInfo>;
+  /**
+   * Lists keys starting with `prefix` in UTF-8 byte order. When
+   * `capabilities.listDelimiter` is false it is only called with
+   * `recursive: true` and the base groups folders itself. `startAfter` may be
+   * ignored (the base filters), `limit` is applied by the base.
+   */
+  protected abstract doList(prefix: string, options: ResolvedListOptions): AsyncIterable<Entry>;
+  /** Deletes an object; an absent key is not an error. */
+  protected abstract doDelete(key: string, options: DeleteOptions): Promise<void>;
+
+  /** Reads a whole object. Default: collects `doStream`. */
+  protected async doRead(key: string, options: ReadOptions): Promise<Uint8Array> {
+    return collect(await this.doStream(key, options));
+  }
+
+  /** Whether an object exists. Default: `doStat`, `NotFound` → false. */
+  protected async doExists(key: string, options: Signal): Promise<boolean> {
+    try {
+      await this.doStat(key, options);
+      return true;
+    } catch (e) {
+      if (isStorageError(e, 'NotFound')) return false;
+      throw e;
+    }
+  }
+
+  /** Deletes many keys. Default: `doDelete` eight at a time. */
+  protected async doDeleteMany(keys: AsyncIterable<string>, options: Signal): Promise<DeleteManyResult> {
+    const errors: DeleteManyResult['errors'] = [];
+    let deleted = 0;
+    const running = new Set<Promise<void>>();
+    for await (const key of keys) {
+      throwIfAborted(options.signal, 'deleteMany');
+      const p: Promise<void> = this.delete(key, { signal: options.signal })
+        .then(() => {
+          deleted++;
+        })
+        .catch((e: unknown) => {
+          const error = toStorageError(e, { backend: this.kind, operation: 'delete', key });
+          if (error.code === 'Aborted') throw error;
+          errors.push({ key, error });
+        })
+        .finally(() => running.delete(p));
+      running.add(p);
+      if (running.size >= 8) await Promise.race(running);
+    }
+    await Promise.all(running);
+    return { deleted, errors };
+  }
+
+  /** Copies an object. Default: streams it through this process. */
+  protected async doCopy(from: string, to: string, options: CopyOptions): Promise<ObjectInfo> {
+    const info = await this.doStat(from, { signal: options.signal });
+    const source = await this.doStream(from, { signal: options.signal });
+    return this.doWrite(to, preparedStream(source, info.size), {
+      contentType: options.contentType ?? info.contentType,
+      metadata: options.metadata ?? info.metadata,
+      cacheControl: info.cacheControl,
+      contentDisposition: info.contentDisposition,
+      contentEncoding: info.contentEncoding,
+      storageClass: options.storageClass,
+      ifNotExists: options.ifNotExists,
+      size: info.size,
+      signal: options.signal,
+    });
+  }
+
+  /** Moves an object. Default: copy, then delete the source. */
+  protected async doMove(from: string, to: string, options: CopyOptions): Promise<ObjectInfo> {
+    const info = await this.doCopy(from, to, options);
+    if (from !== to) await this.doDelete(from, { signal: options.signal });
+    return info;
+  }
+
+  /** Presigns a URL. Only called when `capabilities.presign`. */
+  protected async doPresign(key: string, _options: ResolvedPresignOptions): Promise<PresignedRequest> {
+    throw this.unsupported('presign', 'presigned URLs', key);
+  }
+
+  /** Releases resources. Default: nothing. */
+  protected async doClose(): Promise<void> {}
+
+  // ---- the public contract ------------------------------------------------
+
+  async read(key: string, options: ReadOptions = {}): Promise<Uint8Array> {
+    return this.run('read', key, options.signal, async () => {
+      this.checkRead(key, options, READ_KEYS, 'read');
+      if (options.onProgress === undefined) return this.doRead(key, options);
+      // With progress, read through a metered stream so events arrive as bytes do.
+      const stream = await this.stream(key, options);
+      return collect(stream);
+    });
+  }
+
+  async stream(key: string, options: ReadOptions = {}): Promise<Readable> {
+    return this.run('stream', key, options.signal, async () => {
+      this.checkRead(key, options, READ_KEYS, 'stream');
+      const source = await this.doStream(key, options);
+      if (options.onProgress === undefined) return source;
+      const counter = meter({ onProgress: options.onProgress });
+      source.on('error', (e) => counter.destroy(e));
+      counter.on('close', () => {
+        if (!source.destroyed) source.destroy();
+      });
+      return source.pipe(counter);
+    });
+  }
+
+  async write(key: string, body: Body, options: WriteOptions = {}): Promise<ObjectInfo> {
+    return this.run('write', key, options.signal, async () => {
+      assertKey(key, 'write');
+      checkKnownOptions(options, WRITE_KEYS, 'write');
+      const resolved = this.resolveWriteOptions(key, options);
+      const prepared = prepareBody(body, resolved.size);
+      if (prepared.size !== undefined && prepared.size > this.capabilities.maxObjectSize) {
+        throw new StorageError(
+          'InvalidArgument',
+          `The body is ${prepared.size} bytes, over this backend's limit of ${this.capabilities.maxObjectSize} bytes.`,
+        );
+      }
+      resolved.size = prepared.size;
+      const onProgress = options.onProgress;
+      if (prepared.bytes !== undefined) {
+        const info = await this.doWrite(key, prepared, resolved);
+        onProgress?.({ loaded: prepared.bytes.byteLength, total: prepared.bytes.byteLength });
+        return info;
+      }
+      // Streams: check chunk types and the declared size, report progress,
+      // and stop reading the source when the call is aborted.
+      let lastLoaded = 0;
+      const counter = meter({
+        expectedSize: prepared.size,
+        onProgress:
+          onProgress &&
+          ((p) => {
+            lastLoaded = p.loaded;
+            onProgress(p);
+          }),
+      });
+      let sourceStream: Readable | undefined;
+      const meteredBody: PreparedBody = {
+        size: prepared.size,
+        bytes: undefined,
+        stream: () => {
+          const source = prepared.stream();
+          sourceStream = source;
+          source.on('error', (e) => counter.destroy(e));
+          return source.pipe(counter);
+        },
+      };
+      const onAbort = () => {
+        const reason = new StorageError('Aborted', 'write was aborted', { cause: options.signal?.reason });
+        counter.destroy(reason);
+        sourceStream?.destroy();
+      };
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        const info = await this.doWrite(key, meteredBody, resolved);
+        if (onProgress !== undefined && lastLoaded !== counter.bytes) {
+          onProgress({ loaded: counter.bytes, total: counter.bytes });
+        } else if (onProgress !== undefined && counter.bytes === 0) {
+          onProgress({ loaded: 0, total: 0 });
+        }
+        return info;
+      } catch (e) {
+        // The error a meter or source raised is more telling than the SDK's "stream errored".
+        const streamError = counter.errored ?? sourceStream?.errored;
+        if (isStorageError(streamError) && !isStorageError(e)) throw streamError;
+        throw e;
+      } finally {
+        options.signal?.removeEventListener('abort', onAbort);
+      }
+    });
+  }
+
+  async stat(key: string, options: StatOptions = {}): Promise<ObjectInfo> {
+    return this.run('stat', key, options.signal, async () => {
+      this.checkRead(key, options, STAT_KEYS, 'stat');
+      return this.doStat(key, options);
+    });
+  }
+
+  async exists(key: string, options: Signal = {}): Promise<boolean> {
+    return this.run('exists', key, options.signal, async () => {
+      assertKey(key, 'exists');
+      checkKnownOptions(options, SIGNAL_KEYS, 'exists');
+      return this.doExists(key, options);
+    });
+  }
+
+  list(prefix = '', options: ListOptions = {}): AsyncIterable<Entry> {
+    return {
+      [Symbol.asyncIterator]: () => this.listEntries(prefix, options)[Symbol.asyncIterator](),
+    };
+  }
+
+  private async *listEntries(prefix: string, options: ListOptions): AsyncGenerator<Entry> {
+    const context = { backend: this.kind, operation: 'list', key: prefix };
+    try {
+      assertPrefix(prefix, 'list');
+      checkKnownOptions(options, LIST_KEYS, 'list');
+      const { limit, startAfter, pageSize } = options;
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
+        throw new StorageError('InvalidArgument', '`limit` must be a non-negative integer.');
+      }
+      if (pageSize !== undefined && (!Number.isInteger(pageSize) || pageSize < 1)) {
+        throw new StorageError('InvalidArgument', '`pageSize` must be a positive integer.');
+      }
+      if (startAfter !== undefined && typeof startAfter !== 'string') {
+        throw new StorageError('InvalidArgument', '`startAfter` must be a string.');
+      }
+      throwIfAborted(options.signal, 'list');
+      if (limit === 0) return;
+      const recursive = options.recursive ?? true;
+      const native = recursive || this.capabilities.listDelimiter;
+      const resolved: ResolvedListOptions = {
+        recursive: native ? recursive : true,
+        startAfter,
+        pageSize,
+        signal: options.signal,
+      };
+      let source = this.doList(prefix, resolved);
+      if (!native) source = groupByDelimiter(source, prefix);
+      let count = 0;
+      for await (const entry of source) {
+        throwIfAborted(options.signal, 'list');
+        if (startAfter !== undefined && compareKeys(entry.key, startAfter) <= 0) continue;
+        yield entry;
+        if (limit !== undefined && ++count >= limit) return;
+      }
+    } catch (e) {
+      throw this.normalizeError(e, context, options.signal);
+    }
+  }
+
+  async delete(key: string, options: DeleteOptions = {}): Promise<void> {
+    return this.run('delete', key, options.signal, async () => {
+      assertKey(key, 'delete');
+      checkKnownOptions(options, DELETE_KEYS, 'delete');
+      if (options.version !== undefined) this.require('versioning', 'delete', 'versions', key);
+      return this.doDelete(key, options);
+    });
+  }
+
+  async deleteMany(
+    keys: Iterable<string> | AsyncIterable<string>,
+    options: Signal = {},
+  ): Promise<DeleteManyResult> {
+    return this.run('deleteMany', undefined, options.signal, async () => {
+      checkKnownOptions(options, SIGNAL_KEYS, 'deleteMany');
+      if (
+        keys === null ||
+        typeof keys !== 'object' ||
+        (!(Symbol.iterator in keys) && !(Symbol.asyncIterator in keys))
+      ) {
+        throw new StorageError('InvalidArgument', '`keys` must be an iterable or async iterable of keys.');
+      }
+      // Validate as keys arrive; an invalid key fails the call before its batch is sent.
+      const validated = (async function* () {
+        for await (const key of keys as AsyncIterable<string>) {
+          assertKey(key, 'deleteMany');
+          yield key;
+        }
+      })();
+      return this.doDeleteMany(validated, options);
+    });
+  }
+
+  async copy(from: string, to: string, options: CopyOptions = {}): Promise<ObjectInfo> {
+    return this.run('copy', from, options.signal, async () => {
+      this.checkCopy(from, to, options, 'copy');
+      return this.doCopy(from, to, normalizeCopyOptions(options));
+    });
+  }
+
+  async move(from: string, to: string, options: CopyOptions = {}): Promise<ObjectInfo> {
+    return this.run('move', from, options.signal, async () => {
+      this.checkCopy(from, to, options, 'move');
+      return this.doMove(from, to, normalizeCopyOptions(options));
+    });
+  }
+
+  async presign(key: string, options: PresignOptions): Promise<PresignedRequest> {
+    return this.run('presign', key, undefined, async () => {
+      assertKey(key, 'presign');
+      if (options === null || typeof options !== 'object') {
+        throw new StorageError(
+          'InvalidArgument',
+          'presign needs options: { method: "GET" | "PUT", expiresIn }.',
+        );
+      }
+      checkKnownOptions(options, PRESIGN_KEYS, 'presign');
+      if (options.method !== 'GET' && options.method !== 'PUT') {
+        throw new StorageError('InvalidArgument', '`method` must be "GET" or "PUT".');
+      }
+      const ms = parseDuration(options.expiresIn, 'expiresIn', 'InvalidArgument');
+      const expiresIn = Math.round(ms / 1000);
+      // A plain number is seconds; strings are durations.
+      const seconds = typeof options.expiresIn === 'number' ? options.expiresIn : expiresIn;
+      if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_PRESIGN_SECONDS) {
+        throw new StorageError(
+          'InvalidArgument',
+          `\`expiresIn\` must be between 1 second and 7 days; got ${JSON.stringify(options.expiresIn)}.`,
+        );
+      }
+      this.require('presign', 'presign', 'presigned URLs', key);
+      return this.doPresign(key, {
+        method: options.method,
+        expiresIn: seconds,
+        contentType: options.contentType,
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    return this.run('close', undefined, undefined, () => this.doClose());
+  }
+
+  // ---- shared checks -------------------------------------------------------
+
+  /** A `StorageError('Unsupported')` that names the missing capability. */
+  protected unsupported(operation: string, what: string, key?: string): StorageError {
+    return new StorageError('Unsupported', `The ${this.kind} backend does not support ${what}.`, {
+      backend: this.kind,
+      operation,
+      key,
+    });
+  }
+
+  private require(flag: keyof Capabilities, operation: string, what: string, key?: string): void {
+    if (this.capabilities[flag] !== true) throw this.unsupported(operation, what, key);
+  }
+
+  private checkRead(
+    key: string,
+    options: ReadOptions | StatOptions,
+    allowed: ReadonlySet<string>,
+    operation: string,
+  ): void {
+    assertKey(key, operation);
+    checkKnownOptions(options, allowed, operation);
+    const range = (options as ReadOptions).range;
+    if (range !== undefined) {
+      if (range === null || typeof range !== 'object') {
+        throw new StorageError('InvalidArgument', '`range` must be { offset, length? }.');
+      }
+      if (!Number.isSafeInteger(range.offset) || range.offset < 0) {
+        throw new StorageError(
+          'InvalidArgument',
+          `\`range.offset\` must be a non-negative integer; got ${range.offset}.`,
+        );
+      }
+      if (range.length !== undefined && (!Number.isSafeInteger(range.length) || range.length < 0)) {
+        throw new StorageError(
+          'InvalidArgument',
+          `\`range.length\` must be a non-negative integer; got ${range.length}.`,
+        );
+      }
+      this.require('rangeRead', operation, 'range reads', key);
+    }
+    if (options.ifMatch !== undefined || options.ifNoneMatch !== undefined) {
+      this.require('conditionalRead', operation, 'conditional reads (ifMatch / ifNoneMatch)', key);
+    }
+    if (options.version !== undefined) this.require('versioning', operation, 'versions', key);
+    const onProgress = (options as ReadOptions).onProgress;
+    if (onProgress !== undefined && typeof onProgress !== 'function') {
+      throw new StorageError('InvalidArgument', '`onProgress` must be a function.');
+    }
+  }
+
+  private resolveWriteOptions(key: string, options: WriteOptions): ResolvedWriteOptions {
+    const { partSize, metadata, ...rest } = options;
+    const resolved: ResolvedWriteOptions = { ...rest };
+    if (options.size !== undefined && (!Number.isSafeInteger(options.size) || options.size < 0)) {
+      throw new StorageError(
+        'InvalidArgument',
+        `\`size\` must be a non-negative integer; got ${options.size}.`,
+      );
+    }
+    if (partSize !== undefined) resolved.partSize = parseSize(partSize, 'partSize', 'InvalidArgument');
+    if (
+      options.concurrency !== undefined &&
+      (!Number.isInteger(options.concurrency) || options.concurrency < 1)
+    ) {
+      throw new StorageError('InvalidArgument', '`concurrency` must be a positive integer.');
+    }
+    for (const name of [
+      'contentType',
+      'cacheControl',
+      'contentDisposition',
+      'contentEncoding',
+      'storageClass',
+      'ifMatch',
+    ] as const) {
+      const value = options[name];
+      if (value !== undefined && typeof value !== 'string') {
+        throw new StorageError('InvalidArgument', `\`${name}\` must be a string.`);
+      }
+    }
+    if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+      throw new StorageError('InvalidArgument', '`onProgress` must be a function.');
+    }
+    if (metadata !== undefined) {
+      resolved.metadata = normalizeMetadata(metadata);
+      if (Object.keys(resolved.metadata).length > 0)
+        this.require('metadata', 'write', 'custom metadata', key);
+    }
+    if (options.ifNotExists !== undefined && typeof options.ifNotExists !== 'boolean') {
+      throw new StorageError('InvalidArgument', '`ifNotExists` must be a boolean.');
+    }
+    if (options.ifNotExists === true && options.ifMatch !== undefined) {
+      throw new StorageError('InvalidArgument', '`ifNotExists` and `ifMatch` cannot be combined.');
+    }
+    if (options.ifNotExists === true || options.ifMatch !== undefined) {
+      this.require('conditionalWrite', 'write', 'conditional writes (ifNotExists / ifMatch)', key);
+    }
+    if (options.storageClass !== undefined) this.require('storageClass', 'write', 'storage classes', key);
+    return resolved;
+  }
+
+  private checkCopy(from: string, to: string, options: CopyOptions, operation: string): void {
+    assertKey(from, operation);
+    assertKey(to, operation);
+    checkKnownOptions(options, COPY_KEYS, operation);
+    if (options.ifNotExists === true) {
+      this.require('conditionalWrite', operation, 'conditional writes (ifNotExists)', to);
+    }
+    if (options.storageClass !== undefined) this.require('storageClass', operation, 'storage classes', to);
+  }
+
+  /** Runs one operation: abort check first, every rejection normalised. */
+  private async run<T>(
+    operation: string,
+    key: string | undefined,
+    signal: AbortSignal | undefined,
+    body: () => Promise<T>,
+  ): Promise<T> {
+    const context = { backend: this.kind, operation, key };
+    try {
+      throwIfAborted(signal, operation, key);
+      return await body();
+    } catch (e) {
+      throw this.normalizeError(e, context, signal);
+    }
+  }
+
+  private normalizeError(
+    e: unknown,
+    context: { backend: string; operation: string; key?: string },
+    signal: AbortSignal | undefined,
+  ): StorageError {
+    if (signal?.aborted && !(isStorageError(e) && e.code === 'Aborted')) {
+      return new StorageError('Aborted', `${context.operation} was aborted`, {
+        ...context,
+        cause: signal.reason,
+      });
+    }
+    return toStorageError(e, context);
+  }
+}
+
+/** Rejects option objects that are not objects or carry unknown keys (typos such as `ifNotExist`). */
+export function checkKnownOptions(options: object, allowed: ReadonlySet<string>, operation: string): void {
+  if (options === null || typeof options !== 'object') {
+    throw new StorageError('InvalidArgument', `Options of ${operation} must be an object.`);
+  }
+  for (const name of Object.keys(options)) {
+    if (!allowed.has(name) && (options as Record<string, unknown>)[name] !== undefined) {
+      throw new StorageError(
+        'InvalidArgument',
+        `Unknown option \`${name}\` for ${operation}; known options: ${[...allowed].join(', ')}.`,
+      );
+    }
+  }
+}
+
+/** Lower-cases metadata keys; rejects non-ASCII keys and non-string values. */
+export function normalizeMetadata(metadata: Record<string, string>): Record<string, string> {
+  if (metadata === null || typeof metadata !== 'object') {
+    throw new StorageError('InvalidArgument', '`metadata` must be an object of strings.');
+  }
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(metadata)) {
+    if (!/^[\x21-\x7e]+$/.test(name) || /[:()<>@,;\\"/[\]?={}]/.test(name)) {
+      throw new StorageError(
+        'InvalidArgument',
+        `Metadata key ${JSON.stringify(name)} must be printable ASCII without spaces or separators.`,
+      );
+    }
+    if (typeof value !== 'string') {
+      throw new StorageError(
+        'InvalidArgument',
+        `Metadata value of ${JSON.stringify(name)} must be a string.`,
+      );
+    }
+    out[name.toLowerCase()] = value;
+  }
+  return out;
+}
+
+function normalizeCopyOptions(options: CopyOptions): CopyOptions {
+  return options.metadata === undefined
+    ? options
+    : { ...options, metadata: normalizeMetadata(options.metadata) };
+}
+
+/** A PreparedBody over an already open stream (used by the default copy). */
+export function preparedStream(stream: Readable, size: number | undefined): PreparedBody {
+  return { size, bytes: undefined, stream: () => stream };
+}

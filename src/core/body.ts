@@ -1,0 +1,189 @@
+/**
+ * Turns any {@link Body} into bytes or a Node stream. Streams are never
+ * buffered whole here: a streamed body stays a stream.
+ */
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import type { Body, Progress } from './backend.js';
+import { StorageError } from './errors.js';
+
+const encoder = new TextEncoder();
+
+/** Whether `value` is one of the accepted {@link Body} kinds. */
+export function isBody(value: unknown): value is Body {
+  if (typeof value === 'string' || value instanceof Uint8Array) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  if (value instanceof Readable) return true;
+  if (typeof Blob !== 'undefined' && value instanceof Blob) return true;
+  if (typeof (value as ReadableStream).getReader === 'function') return true;
+  return typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
+}
+
+/**
+ * A body as a backend receives it from the core: the bytes when they are
+ * already in memory, else a stream; the size when known.
+ */
+export interface PreparedBody {
+  /** Length in bytes, when known before reading (bytes, strings, Blobs, or the `size` hint). */
+  readonly size: number | undefined;
+  /** The whole body, when it was given in memory (Uint8Array or string). */
+  readonly bytes: Uint8Array | undefined;
+  /** The body as a stream of Buffers. Call at most once. */
+  stream(): Readable;
+}
+
+/**
+ * Normalises a body. Throws `InvalidArgument` for anything that is not a
+ * {@link Body}, and for a `size` hint that disagrees with an in-memory body.
+ */
+export function prepareBody(body: unknown, sizeHint?: number): PreparedBody {
+  if (typeof body === 'string' || body instanceof Uint8Array) {
+    const bytes = typeof body === 'string' ? encoder.encode(body) : body;
+    if (sizeHint !== undefined && sizeHint !== bytes.byteLength) {
+      throw new StorageError(
+        'InvalidArgument',
+        `The \`size\` option says ${sizeHint} bytes but the body has ${bytes.byteLength}; drop \`size\` or fix it.`,
+      );
+    }
+    return {
+      size: bytes.byteLength,
+      bytes,
+      stream: () =>
+        Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)], { objectMode: false }),
+    };
+  }
+  if (!isBody(body)) {
+    throw new StorageError(
+      'InvalidArgument',
+      `Unsupported body type ${describeType(body)}: pass a Uint8Array, string, Readable, ReadableStream, AsyncIterable<Uint8Array> or Blob.`,
+    );
+  }
+  if (typeof Blob !== 'undefined' && body instanceof Blob) {
+    if (sizeHint !== undefined && sizeHint !== body.size) {
+      throw new StorageError(
+        'InvalidArgument',
+        `The \`size\` option says ${sizeHint} bytes but the Blob has ${body.size}; drop \`size\` or fix it.`,
+      );
+    }
+    return { size: body.size, bytes: undefined, stream: () => Readable.fromWeb(body.stream() as never) };
+  }
+  return { size: sizeHint, bytes: undefined, stream: () => toReadable(body as Body) };
+}
+
+/** Any streaming body as a Node Readable of Buffers (no buffering). */
+export function toReadable(body: Body): Readable {
+  if (body instanceof Readable) return body;
+  if (typeof body === 'string' || body instanceof Uint8Array) return prepareBody(body).stream();
+  if (typeof Blob !== 'undefined' && body instanceof Blob) return Readable.fromWeb(body.stream() as never);
+  if (typeof (body as ReadableStream).getReader === 'function') {
+    return Readable.fromWeb(body as never);
+  }
+  return Readable.from(body as AsyncIterable<Uint8Array>, { objectMode: false });
+}
+
+/** Options of {@link meter}. */
+export interface MeterOptions {
+  /** The exact number of bytes that must flow; otherwise the stream fails with `IntegrityError`. */
+  expectedSize?: number;
+  /** Called with monotonic progress after each chunk. */
+  onProgress?: (p: Progress) => void;
+  /** Total reported in progress events. @default expectedSize */
+  total?: number;
+}
+
+/**
+ * A pass-through that checks every chunk is bytes, counts them, reports
+ * progress, and fails with `IntegrityError` when `expectedSize` is given and
+ * the stream delivers a different number of bytes.
+ */
+export function meter(options: MeterOptions): Transform & { readonly bytes: number } {
+  const { expectedSize, onProgress } = options;
+  const total = options.total ?? expectedSize;
+  let bytes = 0;
+  const transform = new Transform({
+    // Let 1 MiB chunks through without splitting or piling up.
+    highWaterMark: 1024 * 1024,
+    transform(chunk: unknown, _encoding, callback: TransformCallback) {
+      let buf: Buffer;
+      if (Buffer.isBuffer(chunk)) buf = chunk;
+      else if (chunk instanceof Uint8Array)
+        buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      else if (typeof chunk === 'string') buf = Buffer.from(chunk);
+      else {
+        callback(
+          new StorageError(
+            'InvalidArgument',
+            `A body stream yielded ${describeType(chunk)}; streams must yield Uint8Array chunks.`,
+          ),
+        );
+        return;
+      }
+      bytes += buf.byteLength;
+      if (expectedSize !== undefined && bytes > expectedSize) {
+        callback(
+          new StorageError(
+            'IntegrityError',
+            `The body is longer than the declared size of ${expectedSize} bytes; nothing was stored.`,
+          ),
+        );
+        return;
+      }
+      if (onProgress !== undefined && buf.byteLength > 0) onProgress({ loaded: bytes, total });
+      callback(null, buf);
+    },
+    flush(callback: TransformCallback) {
+      if (expectedSize !== undefined && bytes !== expectedSize) {
+        callback(
+          new StorageError(
+            'IntegrityError',
+            `The body ended after ${bytes} bytes but ${expectedSize} were declared; nothing was stored.`,
+          ),
+        );
+        return;
+      }
+      callback();
+    },
+  });
+  Object.defineProperty(transform, 'bytes', { get: () => bytes });
+  return transform as Transform & { readonly bytes: number };
+}
+
+/**
+ * Reads a stream to the end into one Uint8Array. With `maxBytes`, fails with
+ * `InvalidArgument` (code overridable) once more than that arrives.
+ */
+export async function collect(
+  source: AsyncIterable<Uint8Array | string>,
+  maxBytes = Number.POSITIVE_INFINITY,
+): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of source) {
+    const buf =
+      typeof chunk === 'string'
+        ? Buffer.from(chunk)
+        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    length += buf.byteLength;
+    if (length > maxBytes) {
+      throw new StorageError(
+        'InvalidArgument',
+        `The body is larger than the ${maxBytes}-byte limit for buffering.`,
+      );
+    }
+    chunks.push(buf);
+  }
+  const out = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/** Reads any body into memory (strings as UTF-8). */
+export async function bodyToBytes(body: Body, maxBytes?: number): Promise<Uint8Array> {
+  const prepared = prepareBody(body);
+  if (prepared.bytes !== undefined) return prepared.bytes;
+  return collect(prepared.stream(), maxBytes);
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  return (value as object).constructor?.name ?? 'object';
+}

@@ -1,0 +1,2 @@
+// PLACEHOLDER: middleware barrel, filled by the middleware work.
+export {};

@@ -1,2 +1,6 @@
-// PLACEHOLDER: replaced by the conformance kit work.
-export {};
+/**
+ * `stowage/testing`: the conformance kit (run the contract's behaviour suite
+ * against any backend, with any test runner) and `chaos` fault injection.
+ */
+export * from './chaos.js';
+export * from './conformance/index.js';

@@ -1,0 +1,2 @@
+// PLACEHOLDER: replaced by the middleware work (chaos).
+export {};

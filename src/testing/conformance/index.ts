@@ -1,0 +1,2 @@
+// PLACEHOLDER: replaced by the conformance kit work.
+export {};

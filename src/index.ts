@@ -73,3 +73,4 @@ export { groupByDelimiter } from './core/list.js';
 export { resolveRange } from './core/range.js';
 export { type Duration, parseDuration, parseSize, type Size } from './core/units.js';
 export { BACKENDS, type BackendName, createStorage, parseStorageUrl, type StorageConfig } from './create.js';
+export { backoffDelay, RetryBudget, type RetryPolicyOptions, retrying } from './core/retry-policy.js';

@@ -1,9 +1,9 @@
 /** Process plumbing shared by the emulator modules: free ports, spawn, wait, stop by PID. */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { access, constants, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -115,4 +115,42 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => signal('SIGKILL'), 5000);
   await exited;
   clearTimeout(timer);
+}
+
+let goBinDir: Promise<string | undefined> | undefined;
+
+/** `$(go env GOPATH)/bin`, or `~/go/bin` when `go` is not on PATH; cached. */
+export function goBin(): Promise<string | undefined> {
+  goBinDir ??= new Promise((resolve) => {
+    execFile('go', ['env', 'GOPATH'], { timeout: 20_000 }, (error, stdout) => {
+      const gopath = error ? '' : stdout.trim().split(delimiter)[0];
+      resolve(gopath ? join(gopath, 'bin') : join(homedir(), 'go', 'bin'));
+    });
+  });
+  return goBinDir;
+}
+
+async function isExecutable(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The absolute path of an executable found on PATH, in `$(go env GOPATH)/bin`
+ * or in `~/go/bin`, or undefined when none exists.
+ */
+export async function findExecutable(name: string): Promise<string | undefined> {
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
+  const gobin = await goBin();
+  if (gobin) dirs.push(gobin);
+  dirs.push(join(homedir(), 'go', 'bin'));
+  for (const dir of dirs) {
+    const candidate = join(dir, name);
+    if (await isExecutable(candidate)) return candidate;
+  }
+  return undefined;
 }

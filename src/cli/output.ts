@@ -62,7 +62,11 @@ export function formatDate(date: Date | undefined): string {
 /** Aligns rows of cells into columns. */
 export function table(rows: string[][], rightAligned: number[] = []): string {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
   return rows
     .map((row) =>
       row

@@ -11,7 +11,6 @@
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StorageBackend } from '../core/backend.js';
-import { StorageError } from '../core/errors.js';
 import { createStorage, parseStorageUrl, type StorageConfig } from '../create.js';
 import type { CliConfig } from './config.js';
 

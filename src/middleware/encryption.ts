@@ -1,2 +1,11 @@
-// PLACEHOLDER: replaced by the middleware work.
-export {};
+/** `stowage/middleware/encryption`: client-side envelope encryption (see ./encryption/index.ts). */
+export {
+  EncryptedBackend,
+  type EncryptionKeyring,
+  type EncryptionKeys,
+  type EncryptionKms,
+  type EncryptionOptions,
+  encryption,
+  type KeyContext,
+  type KeyManagementService,
+} from './encryption/index.js';

@@ -1,0 +1,89 @@
+/**
+ * fake-gcs-server, the Go GCS emulator
+ * (`go install github.com/fsouza/fake-gcs-server@latest`). Found on PATH, in
+ * `$(go env GOPATH)/bin` or in `~/go/bin`.
+ *
+ * It runs with the filesystem backend in a fresh temporary directory: stored
+ * objects then live on disk rather than in the emulator's heap, which keeps
+ * its memory low for the 256 MiB benchmark (resumable uploads are still
+ * gathered in memory until they finish; that is the emulator's design).
+ * `-external-url` makes the `Location` of resumable sessions point back at the
+ * loopback port, which resumable uploads need.
+ */
+import { execFile } from 'node:child_process';
+import { access, constants } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { freePort, spawnEmulator, tempDir, waitForHttp } from './process.js';
+import { ENDPOINT_VARS, type Emulator } from './types.js';
+
+const BINARY = 'fake-gcs-server';
+
+function goPathBin(): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile('go', ['env', 'GOPATH'], { timeout: 20_000 }, (error, stdout) => {
+      const gopath = error ? '' : stdout.trim().split(delimiter)[0];
+      resolve(gopath ? join(gopath, 'bin') : undefined);
+    });
+  });
+}
+
+/** The path of the fake-gcs-server binary, or undefined when it is not installed. */
+export async function locateFakeGcs(): Promise<string | undefined> {
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
+  const gobin = await goPathBin();
+  if (gobin) dirs.push(gobin);
+  dirs.push(join(homedir(), 'go', 'bin'));
+  for (const dir of dirs) {
+    const candidate = join(dir, BINARY);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {}
+  }
+  return undefined;
+}
+
+export const emulator: Emulator = {
+  name: 'gcs',
+  envVar: ENDPOINT_VARS.gcs,
+  async unavailable() {
+    return (await locateFakeGcs())
+      ? undefined
+      : 'fake-gcs-server is not installed (not on PATH nor in $(go env GOPATH)/bin): run `npm run emulators:install` or `go install github.com/fsouza/fake-gcs-server@latest`';
+  },
+  async start() {
+    const binary = await locateFakeGcs();
+    if (!binary) throw new Error('fake-gcs-server is not installed');
+    const port = await freePort();
+    const dataDir = await tempDir('fake-gcs');
+    const endpoint = `http://127.0.0.1:${port}`;
+    const spawned = spawnEmulator(
+      binary,
+      [
+        '-scheme',
+        'http',
+        '-host',
+        '127.0.0.1',
+        '-port',
+        String(port),
+        '-external-url',
+        endpoint,
+        '-backend',
+        'filesystem',
+        '-filesystem-root',
+        dataDir,
+        '-log-level',
+        'error',
+      ],
+      { dataDir },
+    );
+    try {
+      await waitForHttp(`${endpoint}/_internal/healthcheck`, 60_000, spawned.child);
+    } catch (e) {
+      await spawned.stop();
+      throw new Error(`fake-gcs-server did not start: ${(e as Error).message}\n${spawned.output()}`);
+    }
+    return { endpoint, stop: spawned.stop };
+  },
+};

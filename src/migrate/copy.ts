@@ -1,0 +1,190 @@
+/**
+ * `copy`: one object from one backend to another, streamed with bounded
+ * memory, keeping content type, metadata and the other stored headers.
+ *
+ * "Same service and account" is decided without guessing from URLs:
+ * - the two backends are the same object (`from === to`): the backend's own
+ *   `copy` runs, server-side where `capabilities.serverSideCopy`;
+ * - or the source backend offers the optional {@link ServerSideCopySource}
+ *   hook and accepts the target (an adapter can recognise another instance of
+ *   itself on the same endpoint and credentials, e.g. two S3 buckets of one
+ *   account). When the hook declines (`undefined`), the bytes are streamed.
+ */
+import { createHash } from 'node:crypto';
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
+import type { ObjectInfo, Progress, StorageBackend, WriteOptions } from '../core/backend.js';
+import { StorageError } from '../core/errors.js';
+import { BandwidthLimit, bandwidthLimit } from './bandwidth.js';
+import { sameContent } from './verify.js';
+
+/**
+ * An optional hook a backend may implement to copy to another backend inside
+ * the service (no bytes through this process). Return `undefined` when
+ * `target` is not reachable that way, and `copy` streams instead.
+ */
+export interface ServerSideCopySource {
+  serverSideCopyTo(
+    target: StorageBackend,
+    fromKey: string,
+    toKey: string,
+    options: { signal?: AbortSignal; ifNotExists?: boolean },
+  ): Promise<ObjectInfo | undefined>;
+}
+
+/** Options of {@link copy}. */
+export interface CopyObjectOptions {
+  /** Cancels the copy; the target is left as it was. */
+  signal?: AbortSignal;
+  /** Called as bytes are written (streamed copies only). */
+  onProgress?: (progress: Progress) => void;
+  /** Fail with `AlreadyExists` when the target key exists. Needs `conditionalWrite` on the target. @default false */
+  ifNotExists?: boolean;
+  /** Re-check the copy: its size, or its content (MD5 hashed while streaming, compared with the target's). Fails with `IntegrityError`. @default false */
+  verify?: false | 'size' | 'checksum';
+  /** Body bytes per second (or a limit shared with other copies). Not applied to server-side copies. @default unlimited */
+  bandwidth?: number | string | BandwidthLimit;
+  /** The source's info when already known (e.g. from a stat); saves one `stat`. Listings usually lack metadata, so pass only full info. */
+  sourceInfo?: ObjectInfo;
+}
+
+/** What {@link copyObject} did. */
+export interface CopyOutcome {
+  /** The target object. */
+  info: ObjectInfo;
+  /** The source object as it was read. */
+  source: ObjectInfo;
+  /** Whether the service copied it without bytes through this process. */
+  serverSide: boolean;
+  /** Bytes streamed through this process (0 for server-side copies). */
+  bytes: number;
+}
+
+/**
+ * Copies one object between backends (or within one), streaming with bounded
+ * memory, keeping content type, metadata (when the target can store it),
+ * cache-control, content-disposition and content-encoding.
+ *
+ * @example
+ * ```ts
+ * import { copy } from 'stowage/migrate';
+ * await copy(local({ root: './data' }), 'a.pdf', s3({ bucket: 'b' }), 'docs/a.pdf', { verify: 'checksum' });
+ * ```
+ */
+export async function copy(
+  from: StorageBackend,
+  fromKey: string,
+  to: StorageBackend,
+  toKey: string,
+  options: CopyObjectOptions = {},
+): Promise<ObjectInfo> {
+  return (await copyObject(from, fromKey, to, toKey, options)).info;
+}
+
+/** {@link copy}, also saying how it copied and how many bytes moved. */
+export async function copyObject(
+  from: StorageBackend,
+  fromKey: string,
+  to: StorageBackend,
+  toKey: string,
+  options: CopyObjectOptions = {},
+): Promise<CopyOutcome> {
+  const { signal, ifNotExists } = options;
+  const limit =
+    options.bandwidth instanceof BandwidthLimit ? options.bandwidth : bandwidthLimit(options.bandwidth);
+  const verify = options.verify ?? false;
+
+  const serverSide = await tryServerSide(from, fromKey, to, toKey, options);
+  if (serverSide !== undefined) {
+    const source = options.sourceInfo ?? (verify ? await from.stat(fromKey, { signal }) : serverSide);
+    if (verify)
+      await check(verify, { backend: from, info: source }, { backend: to, info: serverSide }, signal);
+    return { info: serverSide, source, serverSide: true, bytes: 0 };
+  }
+
+  const source = options.sourceInfo ?? (await from.stat(fromKey, { signal }));
+  const stream = await from.stream(fromKey, { signal });
+  const hash = verify === 'checksum' ? createHash('md5') : undefined;
+  const stages: Transform[] = [];
+  if (limit !== undefined) stages.push(limit.throttle(signal));
+  if (hash !== undefined) stages.push(tap((chunk) => hash.update(chunk)));
+  const body = chain(stream, stages);
+
+  const writeOptions: WriteOptions = { size: source.size, signal };
+  if (source.contentType !== undefined) writeOptions.contentType = source.contentType;
+  if (to.capabilities.metadata && Object.keys(source.metadata ?? {}).length > 0) {
+    writeOptions.metadata = source.metadata;
+  }
+  if (source.cacheControl !== undefined) writeOptions.cacheControl = source.cacheControl;
+  if (source.contentDisposition !== undefined) writeOptions.contentDisposition = source.contentDisposition;
+  if (source.contentEncoding !== undefined) writeOptions.contentEncoding = source.contentEncoding;
+  if (ifNotExists) writeOptions.ifNotExists = true;
+  if (options.onProgress !== undefined) writeOptions.onProgress = options.onProgress;
+
+  let info: ObjectInfo;
+  try {
+    info = await to.write(toKey, body, writeOptions);
+  } finally {
+    if (!stream.destroyed) stream.destroy();
+  }
+  if (verify) {
+    const knownMd5 = hash?.digest('base64');
+    await check(verify, { backend: from, info: source, knownMd5 }, { backend: to, info }, signal);
+  }
+  return { info, source, serverSide: false, bytes: source.size };
+}
+
+async function tryServerSide(
+  from: StorageBackend,
+  fromKey: string,
+  to: StorageBackend,
+  toKey: string,
+  options: CopyObjectOptions,
+): Promise<ObjectInfo | undefined> {
+  const copyOptions = { signal: options.signal, ...(options.ifNotExists ? { ifNotExists: true } : {}) };
+  if (from === to) return from.copy(fromKey, toKey, copyOptions);
+  const hook = (from as Partial<ServerSideCopySource>).serverSideCopyTo;
+  if (typeof hook === 'function') return hook.call(from, to, fromKey, toKey, copyOptions);
+  return undefined;
+}
+
+async function check(
+  mode: 'size' | 'checksum',
+  source: { backend: StorageBackend; info: ObjectInfo; knownMd5?: string },
+  target: { backend: StorageBackend; info: ObjectInfo },
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const ok =
+    mode === 'size' ? source.info.size === target.info.size : await sameContent(source, target, signal);
+  if (!ok) {
+    throw new StorageError(
+      'IntegrityError',
+      `The copy at ${JSON.stringify(target.info.key)} does not match its source (${mode} check: ` +
+        `${source.info.size} bytes at the source, ${target.info.size} at the target); copy it again.`,
+      { key: target.info.key, operation: 'copy', retryable: true },
+    );
+  }
+}
+
+/** A pass-through stream that shows each chunk to `fn`. */
+function tap(fn: (chunk: Buffer) => void): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
+      fn(chunk);
+      callback(null, chunk);
+    },
+  });
+}
+
+/** Pipes `source` through `stages`, forwarding errors downstream and closing upstream when the end closes. */
+function chain(source: Readable, stages: Transform[]): Readable {
+  let current: Readable = source;
+  for (const stage of stages) {
+    const upstream = current;
+    upstream.on('error', (e) => stage.destroy(e));
+    stage.on('close', () => {
+      if (!upstream.destroyed) upstream.destroy();
+    });
+    current = upstream.pipe(stage);
+  }
+  return current;
+}

@@ -1,0 +1,146 @@
+/**
+ * The inventory: a streaming merge of the source and target listings. Every
+ * backend lists in UTF-8 byte order (`compareKeys`), and stripping a constant
+ * prefix keeps that order, so walking both listings side by side pairs each
+ * relative key with its two sides while holding one entry per side in
+ * memory, however many objects there are.
+ */
+import type { Entry, ObjectInfo, StorageBackend } from '../core/backend.js';
+import { compareKeys } from '../core/keys.js';
+import { inShard, type Shard } from './shard.js';
+import type { CompareMode } from './types.js';
+import { sameContent } from './verify.js';
+
+/** One key of the merge: its source and target objects, either may be absent. */
+export interface PairedEntry {
+  /** The key relative to the prefixes. */
+  rel: string;
+  /** The source object (source key = prefix + rel). */
+  source?: ObjectInfo;
+  /** The target object (target key = targetPrefix + rel). */
+  target?: ObjectInfo;
+}
+
+/** What the merge walks and what it keeps. */
+export interface Selection {
+  from: StorageBackend;
+  to: StorageBackend;
+  prefix: string;
+  targetPrefix: string;
+  filter?: (entry: ObjectInfo) => boolean;
+  shard?: Shard;
+  /** Source keys never to touch (e.g. the checkpoint when it lives in the source). */
+  skipSource?: (key: string) => boolean;
+  /** Target keys never to touch (e.g. the checkpoint when it lives in the target). */
+  skipTarget?: (key: string) => boolean;
+}
+
+/** Objects of `backend` under `prefix`, with keys relative to it, after `startAfterRel`. */
+export async function* relativeObjects(
+  backend: StorageBackend,
+  prefix: string,
+  startAfterRel: string | undefined,
+  signal: AbortSignal | undefined,
+  skip?: (key: string) => boolean,
+): AsyncGenerator<{ rel: string; info: ObjectInfo }> {
+  const listing = backend.list(prefix, {
+    signal,
+    ...(startAfterRel !== undefined ? { startAfter: prefix + startAfterRel } : {}),
+  });
+  for await (const entry of listing as AsyncIterable<Entry>) {
+    if (entry.type !== 'object') continue;
+    if (skip?.(entry.key)) continue;
+    const { type: _type, ...info } = entry;
+    yield { rel: entry.key.slice(prefix.length), info };
+  }
+}
+
+/**
+ * Pairs the source and target listings by relative key, in key order, keeping
+ * only the selection (filter and shard). Resumes after `startAfterRel`.
+ */
+export async function* pairListings(
+  selection: Selection,
+  startAfterRel: string | undefined,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<PairedEntry> {
+  const { prefix, targetPrefix, filter, shard } = selection;
+  const sources = relativeObjects(selection.from, prefix, startAfterRel, signal, selection.skipSource);
+  const targets = relativeObjects(selection.to, targetPrefix, startAfterRel, signal, selection.skipTarget);
+  for await (const pair of mergeSorted(sources, targets)) {
+    if (!inShard(pair.rel, shard)) continue;
+    if (filter !== undefined) {
+      // Filters speak in source keys; a target-only object is shown under its source-side name.
+      const shown = pair.source ?? { ...pair.target!, key: prefix + pair.rel };
+      if (!filter(shown)) continue;
+    }
+    yield pair;
+  }
+}
+
+/** Merges two key-ordered streams of relative objects into pairs. */
+export async function* mergeSorted(
+  left: AsyncIterator<{ rel: string; info: ObjectInfo }>,
+  right: AsyncIterator<{ rel: string; info: ObjectInfo }>,
+): AsyncGenerator<PairedEntry> {
+  let a = await left.next();
+  let b = await right.next();
+  try {
+    while (!a.done || !b.done) {
+      if (b.done || (!a.done && compareKeys(a.value.rel, b.value.rel) < 0)) {
+        yield { rel: a.value!.rel, source: a.value!.info };
+        a = await left.next();
+      } else if (a.done || compareKeys(a.value.rel, b.value.rel) > 0) {
+        yield { rel: b.value.rel, target: b.value.info };
+        b = await right.next();
+      } else {
+        yield { rel: a.value.rel, source: a.value.info, target: b.value.info };
+        [a, b] = await Promise.all([left.next(), right.next()]);
+      }
+    }
+  } finally {
+    // Stop both listings when the consumer stops early (abort, error).
+    await Promise.allSettled([left.return?.(), right.return?.()]);
+  }
+}
+
+/** Why an object must be copied, or undefined when the target already has it. */
+export type CopyReason = 'missing' | 'different' | 'always';
+
+/**
+ * Decides whether the source object must be copied over the target one.
+ * - `size`: sizes differ.
+ * - `size+mtime`: sizes differ, or the target is older than the source
+ *   (a copy is always newer than what it was copied from).
+ * - `etag`: etags differ (meaningful within one service only; falls back
+ *   to size when either side has none).
+ * - `checksum`: contents differ: listed checksums when both sides share an
+ *   algorithm, else both objects are read and hashed (two downloads).
+ * - `always`: always copy.
+ */
+export async function copyReason(
+  mode: CompareMode,
+  pair: PairedEntry,
+  from: StorageBackend,
+  to: StorageBackend,
+  signal: AbortSignal | undefined,
+): Promise<CopyReason | undefined> {
+  const { source, target } = pair;
+  if (source === undefined) return undefined;
+  if (target === undefined) return 'missing';
+  if (mode === 'always') return 'always';
+  if (source.size !== target.size) return 'different';
+  switch (mode) {
+    case 'size':
+      return undefined;
+    case 'size+mtime':
+      return target.lastModified.getTime() < source.lastModified.getTime() ? 'different' : undefined;
+    case 'etag':
+      if (source.etag === undefined || target.etag === undefined) return undefined;
+      return source.etag === target.etag ? undefined : 'different';
+    case 'checksum':
+      return (await sameContent({ backend: from, info: source }, { backend: to, info: target }, signal))
+        ? undefined
+        : 'different';
+  }
+}

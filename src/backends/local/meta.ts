@@ -1,0 +1,161 @@
+/**
+ * Object metadata (etag, content type, custom metadata and the HTTP-style
+ * headers) kept in sidecar files under `<root>/.stowage/meta/`, one per data
+ * file, named after the data file's inode number.
+ *
+ * Why by inode: a write creates a temp file (a new inode), writes its
+ * sidecar, then renames the temp file over the target. The rename switches
+ * data and metadata together in one atomic step: a reader sees either the
+ * old file (whose sidecar is still there) or the new one (whose sidecar was
+ * written before it became visible). A `move` is a rename, so the inode and
+ * its sidecar stay valid. Each sidecar also records the size and mtime of
+ * the file it describes; one that does not match (an orphan whose inode was
+ * reused, or a file edited outside stowage) is ignored, and the object then
+ * gets default metadata and an etag derived from its inode, size and mtime.
+ */
+import { randomBytes } from 'node:crypto';
+import type { BigIntStats } from 'node:fs';
+import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ObjectInfo } from '../../core/backend.js';
+import { hasCode } from './errors.js';
+import { INTERNAL_DIR } from './paths.js';
+
+/** The content of one sidecar file. */
+export interface StoredMeta {
+  /** Format version. */
+  v: 1;
+  /** Size of the data file it describes. */
+  size: number;
+  /** mtime of that data file, in nanoseconds (as a decimal string). */
+  mtimeNs: string;
+  /** The object's etag (random, new for every write). */
+  etag: string;
+  contentType?: string;
+  metadata: Record<string, string>;
+  cacheControl?: string;
+  contentDisposition?: string;
+  contentEncoding?: string;
+}
+
+/** The fields a write stores besides the bytes. */
+export type MetaFields = Pick<
+  ObjectInfo,
+  'contentType' | 'metadata' | 'cacheControl' | 'contentDisposition' | 'contentEncoding'
+>;
+
+/** Content type of objects written without one (and of files placed outside stowage). */
+export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+
+/** A fresh etag: 128 random bits, quoted like an HTTP entity tag. */
+export function newEtag(): string {
+  return `"${randomBytes(16).toString('hex')}"`;
+}
+
+/** The etag of a file without a (valid) sidecar: derived from inode, size and mtime. */
+export function statEtag(stats: BigIntStats): string {
+  return `"${stats.ino.toString(16)}-${stats.size.toString(16)}-${stats.mtimeNs.toString(16)}"`;
+}
+
+/** Reads, writes and removes sidecar files. */
+export class MetaStore {
+  /** `<root>/.stowage/meta`. */
+  readonly dir: string;
+  private readonly fsync: boolean;
+
+  constructor(root: string, fsync: boolean) {
+    this.dir = join(root, INTERNAL_DIR, 'meta');
+    this.fsync = fsync;
+  }
+
+  /** Path of the sidecar of inode `ino` (256 shard directories keep each one small). */
+  pathOf(ino: bigint): string {
+    return join(this.dir, (ino & 0xffn).toString(16).padStart(2, '0'), `${ino.toString(16)}.json`);
+  }
+
+  /** Builds the sidecar for a data file just written. */
+  build(stats: BigIntStats, fields: MetaFields, etag = newEtag()): StoredMeta {
+    const meta: StoredMeta = {
+      v: 1,
+      size: Number(stats.size),
+      mtimeNs: stats.mtimeNs.toString(),
+      etag,
+      metadata: fields.metadata ?? {},
+    };
+    if (fields.contentType !== undefined) meta.contentType = fields.contentType;
+    if (fields.cacheControl !== undefined) meta.cacheControl = fields.cacheControl;
+    if (fields.contentDisposition !== undefined) meta.contentDisposition = fields.contentDisposition;
+    if (fields.contentEncoding !== undefined) meta.contentEncoding = fields.contentEncoding;
+    return meta;
+  }
+
+  /**
+   * Writes the sidecar of inode `ino`. The inode is not yet visible under any
+   * key (its temp file has not been renamed), so a plain write is safe: no
+   * reader can see a half-written sidecar of a visible object.
+   */
+  async write(ino: bigint, meta: StoredMeta): Promise<void> {
+    const path = this.pathOf(ino);
+    const text = JSON.stringify(meta);
+    let handle: Awaited<ReturnType<typeof open>>;
+    try {
+      handle = await open(path, 'w');
+    } catch (e) {
+      if (!hasCode(e, 'ENOENT')) throw e;
+      await mkdir(join(path, '..'), { recursive: true });
+      handle = await open(path, 'w');
+    }
+    try {
+      await handle.writeFile(text);
+      if (this.fsync) await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** The sidecar of a data file, or `undefined` when it has none or it does not match the file. */
+  async read(stats: BigIntStats): Promise<StoredMeta | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.pathOf(stats.ino), 'utf8');
+    } catch (e) {
+      if (hasCode(e, 'ENOENT', 'ENOTDIR')) return undefined;
+      throw e;
+    }
+    try {
+      const meta = JSON.parse(text) as StoredMeta;
+      if (meta.v !== 1 || meta.size !== Number(stats.size) || meta.mtimeNs !== stats.mtimeNs.toString()) {
+        return undefined;
+      }
+      return meta;
+    } catch {
+      // A torn sidecar (crash while writing it) describes nothing.
+      return undefined;
+    }
+  }
+
+  /** Removes the sidecar of inode `ino`; absent is fine. */
+  async remove(ino: bigint): Promise<void> {
+    try {
+      await unlink(this.pathOf(ino));
+    } catch (e) {
+      if (!hasCode(e, 'ENOENT', 'ENOTDIR')) throw e;
+    }
+  }
+}
+
+/** The ObjectInfo of a data file and its (maybe missing) sidecar. */
+export function toInfo(key: string, stats: BigIntStats, meta: StoredMeta | undefined): ObjectInfo {
+  const info: ObjectInfo = {
+    key,
+    size: Number(stats.size),
+    lastModified: new Date(Number(stats.mtimeNs / 1_000_000n)),
+    etag: meta?.etag ?? statEtag(stats),
+    contentType: meta?.contentType ?? DEFAULT_CONTENT_TYPE,
+    metadata: { ...(meta?.metadata ?? {}) },
+  };
+  if (meta?.cacheControl !== undefined) info.cacheControl = meta.cacheControl;
+  if (meta?.contentDisposition !== undefined) info.contentDisposition = meta.contentDisposition;
+  if (meta?.contentEncoding !== undefined) info.contentEncoding = meta.contentEncoding;
+  return info;
+}

@@ -1,2 +1,279 @@
-// PLACEHOLDER: replaced by the middleware work.
-export {};
+/**
+ * `observe`: one event per operation, for logs, metrics, traces and audit.
+ * Each call produces exactly one event when it settles: a `stream()` when the
+ * stream ends, fails or is destroyed (with the bytes delivered), a `list()`
+ * when the iteration ends (with the number of entries). Events carry keys but
+ * never a secret: no presigned URL, no body, no credential, and error
+ * messages are not included (only the code).
+ *
+ * A throwing (or rejecting) `onEvent` never breaks the operation; the error
+ * is dropped.
+ *
+ * Where it sits decides what it measures: outermost, the time the caller
+ * waited (retries and throttling included); innermost (just around the
+ * backend), each attempt the service saw.
+ */
+import { pipeline, type Readable, Transform } from 'node:stream';
+import { z } from 'zod';
+import type {
+  Body,
+  CopyOptions,
+  DeleteManyResult,
+  DeleteOptions,
+  Entry,
+  ListOptions,
+  ObjectInfo,
+  PresignedRequest,
+  PresignOptions,
+  ReadOptions,
+  Signal,
+  StatOptions,
+  StorageBackend,
+  WriteOptions,
+} from '../core/backend.js';
+import { parseOptions } from '../core/config.js';
+import { type ErrorCode, isStorageError } from '../core/errors.js';
+import { ForwardingBackend, type Middleware } from '../core/layer.js';
+
+/** Operations an {@link ObserveEvent} can report. */
+export type ObservedOperation =
+  | 'read'
+  | 'stream'
+  | 'write'
+  | 'stat'
+  | 'exists'
+  | 'list'
+  | 'delete'
+  | 'deleteMany'
+  | 'copy'
+  | 'move'
+  | 'presign'
+  | 'close';
+
+/** What {@link observe} reports for each operation. */
+export interface ObserveEvent {
+  /** The operation. */
+  op: ObservedOperation;
+  /** The key (the source for copy/move, the prefix for list); absent for deleteMany and close. */
+  key?: string;
+  /** The destination of copy/move. */
+  to?: string;
+  /** The backend `kind` ('s3', 'memory', ...). */
+  backend: string;
+  /** Duration in ms, from the call to its end (for streams and listings: until they end). */
+  ms: number;
+  /** Body bytes moved: read/stream delivered, write stored, copy/move object size. */
+  bytes?: number;
+  /** Entries yielded (list) or keys deleted (deleteMany). */
+  count?: number;
+  /** Whether the operation succeeded. */
+  ok: boolean;
+  /** The error code when it failed (`Unknown` for a non-StorageError). */
+  code?: ErrorCode;
+}
+
+/** Options of {@link observe}. */
+export interface ObserveOptions {
+  /** Receives one event per operation. Exceptions it throws are ignored. */
+  readonly onEvent: (event: ObserveEvent) => void;
+  /** Clock in ms, for tests. @default performance.now */
+  readonly now?: () => number;
+}
+
+const observeSchema = z.object({ onEvent: z.function(), now: z.function().optional() }).strict();
+
+/**
+ * Reports one event per operation to `onEvent`.
+ *
+ * @example
+ * ```ts
+ * import { layer } from 'stowage';
+ * import { observe } from 'stowage/middleware';
+ * const storage = layer(backend, observe({
+ *   onEvent: (e) => console.log(`${e.op} ${e.key ?? ''} ${e.ok ? 'ok' : e.code} ${e.ms.toFixed(1)}ms`),
+ * }));
+ * ```
+ */
+export function observe(options: ObserveOptions): Middleware {
+  parseOptions(observeSchema, options, 'observe');
+  const { onEvent } = options;
+  const now = options.now ?? (() => performance.now());
+  return (next) => new ObservedBackend(next, onEvent, now);
+}
+
+type Outcome = Pick<ObserveEvent, 'bytes' | 'count'>;
+
+class ObservedBackend extends ForwardingBackend {
+  constructor(
+    next: StorageBackend,
+    private readonly onEvent: (event: ObserveEvent) => void,
+    private readonly now: () => number,
+  ) {
+    super(next);
+  }
+
+  private emit(
+    op: ObservedOperation,
+    keys: { key?: string; to?: string },
+    started: number,
+    outcome: Outcome,
+    error?: unknown,
+  ): void {
+    const event: ObserveEvent = { op, backend: this.kind, ms: this.now() - started, ok: error === undefined };
+    if (keys.key !== undefined) event.key = keys.key;
+    if (keys.to !== undefined) event.to = keys.to;
+    if (outcome.bytes !== undefined) event.bytes = outcome.bytes;
+    if (outcome.count !== undefined) event.count = outcome.count;
+    if (error !== undefined) event.code = isStorageError(error) ? error.code : 'Unknown';
+    try {
+      const result = this.onEvent(event) as unknown;
+      // An async handler's rejection is dropped as well.
+      if (result instanceof Promise) result.catch(() => {});
+    } catch {
+      // Observing must never change the outcome of the operation.
+    }
+  }
+
+  private async timed<T>(
+    op: ObservedOperation,
+    keys: { key?: string; to?: string },
+    call: () => Promise<T>,
+    outcome: (result: T) => Outcome = () => ({}),
+  ): Promise<T> {
+    const started = this.now();
+    let result: T;
+    try {
+      result = await call();
+    } catch (e) {
+      this.emit(op, keys, started, {}, e);
+      throw e;
+    }
+    this.emit(op, keys, started, outcome(result));
+    return result;
+  }
+
+  override read(key: string, options?: ReadOptions): Promise<Uint8Array> {
+    return this.timed(
+      'read',
+      { key },
+      () => this.next.read(key, options),
+      (data) => ({ bytes: data.byteLength }),
+    );
+  }
+
+  override async stream(key: string, options?: ReadOptions): Promise<Readable> {
+    const started = this.now();
+    let source: Readable;
+    try {
+      source = await this.next.stream(key, options);
+    } catch (e) {
+      this.emit('stream', { key }, started, {}, e);
+      throw e;
+    }
+    let bytes = 0;
+    let done = false;
+    const counter = new Transform({
+      transform(chunk: Uint8Array, _encoding, callback) {
+        bytes += chunk.byteLength;
+        callback(null, chunk);
+      },
+    });
+    const finish = (error?: unknown) => {
+      if (done) return;
+      done = true;
+      this.emit('stream', { key }, started, { bytes }, error);
+    };
+    // Ended: ok. Failed: the error. Destroyed early by the consumer: ok, with the bytes read.
+    counter.once('end', () => finish());
+    counter.once('error', (e) => finish(e));
+    counter.once('close', () => finish(counter.errored ?? undefined));
+    pipeline(source, counter, () => {});
+    return counter;
+  }
+
+  override write(key: string, body: Body, options?: WriteOptions): Promise<ObjectInfo> {
+    return this.timed(
+      'write',
+      { key },
+      () => this.next.write(key, body, options),
+      (info) => ({ bytes: info.size }),
+    );
+  }
+
+  override stat(key: string, options?: StatOptions): Promise<ObjectInfo> {
+    return this.timed('stat', { key }, () => this.next.stat(key, options));
+  }
+
+  override exists(key: string, options?: Signal): Promise<boolean> {
+    return this.timed('exists', { key }, () => this.next.exists(key, options));
+  }
+
+  override list(prefix?: string, options?: ListOptions): AsyncIterable<Entry> {
+    return { [Symbol.asyncIterator]: () => this.listEntries(prefix, options) };
+  }
+
+  private async *listEntries(prefix: string | undefined, options?: ListOptions): AsyncGenerator<Entry> {
+    const started = this.now();
+    let count = 0;
+    let error: unknown;
+    try {
+      for await (const entry of this.next.list(prefix, options)) {
+        count++;
+        yield entry;
+      }
+    } catch (e) {
+      error = e ?? new Error('list failed');
+      throw e;
+    } finally {
+      // Also reached when the consumer stops early (break / return).
+      this.emit('list', { key: prefix ?? '' }, started, { count }, error);
+    }
+  }
+
+  override delete(key: string, options?: DeleteOptions): Promise<void> {
+    return this.timed('delete', { key }, () => this.next.delete(key, options));
+  }
+
+  override deleteMany(
+    keys: Iterable<string> | AsyncIterable<string>,
+    options?: Signal,
+  ): Promise<DeleteManyResult> {
+    return this.timed(
+      'deleteMany',
+      {},
+      () => this.next.deleteMany(keys, options),
+      (result) => ({ count: result.deleted }),
+    );
+  }
+
+  override copy(from: string, to: string, options?: CopyOptions): Promise<ObjectInfo> {
+    return this.timed(
+      'copy',
+      { key: from, to },
+      () => this.next.copy(from, to, options),
+      (info) => ({
+        bytes: info.size,
+      }),
+    );
+  }
+
+  override move(from: string, to: string, options?: CopyOptions): Promise<ObjectInfo> {
+    return this.timed(
+      'move',
+      { key: from, to },
+      () => this.next.move(from, to, options),
+      (info) => ({
+        bytes: info.size,
+      }),
+    );
+  }
+
+  override presign(key: string, options: PresignOptions): Promise<PresignedRequest> {
+    // The event says a URL was made, never what it is: the URL is a bearer credential.
+    return this.timed('presign', { key }, () => this.next.presign(key, options));
+  }
+
+  override close(): Promise<void> {
+    return this.timed('close', {}, () => this.next.close());
+  }
+}

@@ -1,2 +1,328 @@
-// PLACEHOLDER: replaced by the middleware work.
-export {};
+/**
+ * `retry`: retries failed operations with exponential backoff and full
+ * jitter, on the policy the migrate engine shares (`core/retry-policy.ts`):
+ * only errors marked `retryable` (RateLimited, Unavailable, Timeout by
+ * default), the service's `retryAfterMs` honoured, and a retry budget per
+ * wrapped backend so an outage does not multiply the load on it. The final
+ * error keeps the last error's code and says "(after N attempts)".
+ *
+ * Per operation:
+ * - `write`: bytes, strings and Blobs are sent again as they are. A streamed
+ *   body is kept in memory as it is sent, up to `maxBufferedBody`, and
+ *   replayed; once it has grown past that, a failure is not retried (the
+ *   error says why), so a truncated body is never sent.
+ * - `stream`: only opening is retried; an error part-way through the bytes
+ *   reaches the consumer (resuming would need an etag-pinned range request).
+ * - `list`: a failing page is retried; entries already yielded are not
+ *   repeated (the listing resumes after the last key yielded).
+ * - `deleteMany`: keys that failed with retryable errors are deleted again one
+ *   by one; the whole call is retried only when `keys` is a synchronous
+ *   iterable (an async one cannot be read twice).
+ * - `move` and `write` with `ifNotExists`: if an attempt succeeded but its
+ *   answer was lost, the retry reports `NotFound` / `AlreadyExists`.
+ *
+ * Put it outside `timeout` so each attempt gets its own deadline.
+ */
+import type { Readable } from 'node:stream';
+import { z } from 'zod';
+import type {
+  Body,
+  CopyOptions,
+  DeleteManyResult,
+  DeleteOptions,
+  Entry,
+  ListOptions,
+  ObjectInfo,
+  PresignedRequest,
+  PresignOptions,
+  Progress,
+  ReadOptions,
+  Signal,
+  StatOptions,
+  StorageBackend,
+  WriteOptions,
+} from '../core/backend.js';
+import { prepareBody } from '../core/body.js';
+import { parseOptions } from '../core/config.js';
+import { isStorageError, StorageError, toStorageError } from '../core/errors.js';
+import { ForwardingBackend, type Middleware } from '../core/layer.js';
+import { RetryBudget, type RetryPolicyOptions, retrying } from '../core/retry-policy.js';
+import { type Duration, parseDuration, parseSize, type Size } from '../core/units.js';
+import { ReplayableBody } from './retry/replay.js';
+
+/** Settings of the retry budget (a token bucket shared by the calls through one backend). */
+export interface RetryBudgetOptions {
+  /** Retries allowed per request made. @default 0.2 */
+  readonly ratio?: number;
+  /** Retries always allowed per second, whatever the ratio. @default 10 */
+  readonly minPerSecond?: number;
+  /** Most tokens the bucket holds. @default 100 */
+  readonly capacity?: number;
+  /** Clock in ms (for tests). @default Date.now */
+  readonly now?: () => number;
+}
+
+/** Options of {@link retry}. */
+export interface RetryOptions {
+  /** Retries after the first attempt. @default 3 */
+  readonly retries?: number;
+  /** Base delay of the exponential backoff. @default '100ms' */
+  readonly minDelay?: Duration;
+  /** Longest wait between attempts (also caps `retryAfterMs`). @default '20s' */
+  readonly maxDelay?: Duration;
+  /** Veto: return false to give up on a retryable error. @default retry every retryable error */
+  readonly shouldRetry?: (error: StorageError, attempt: number) => boolean;
+  /** Called before each retry with the error, the failed attempt (1-based) and the delay in ms. */
+  readonly onRetry?: (error: StorageError, attempt: number, delayMs: number) => void;
+  /**
+   * The retry budget: settings for one budget per wrapped backend, a
+   * `RetryBudget` to share between backends, or `false` for none.
+   * @default { ratio: 0.2, minPerSecond: 10, capacity: 100 } per wrapped backend
+   */
+  readonly budget?: RetryBudgetOptions | RetryBudget | false;
+  /** Most bytes of a streamed write body kept in memory to replay it. @default '8MiB' */
+  readonly maxBufferedBody?: Size;
+  /** Random source in [0, 1) for the jitter (for tests). @default Math.random */
+  readonly random?: () => number;
+  /** How to wait between attempts (for tests). @default an abortable timer */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+const duration = z.union([z.number().nonnegative(), z.string().min(1)]);
+const retrySchema = z
+  .object({
+    retries: z.number().int().nonnegative().optional(),
+    minDelay: duration.optional(),
+    maxDelay: duration.optional(),
+    shouldRetry: z.function().optional(),
+    onRetry: z.function().optional(),
+    budget: z
+      .union([
+        z.literal(false),
+        z.instanceof(RetryBudget),
+        z
+          .object({
+            ratio: z.number().nonnegative().optional(),
+            minPerSecond: z.number().nonnegative().optional(),
+            capacity: z.number().nonnegative().optional(),
+            now: z.function().optional(),
+          })
+          .strict(),
+      ])
+      .optional(),
+    maxBufferedBody: z.union([z.number().int().nonnegative(), z.string().min(1)]).optional(),
+    random: z.function().optional(),
+    sleep: z.function().optional(),
+  })
+  .strict();
+
+/**
+ * Retries operations that fail with retryable errors.
+ *
+ * @example
+ * ```ts
+ * import { layer } from 'stowage';
+ * import { retry, timeout } from 'stowage/middleware';
+ * const storage = layer(backend, retry({ retries: 5, maxDelay: '10s' }), timeout({ ms: '30s' }));
+ * ```
+ */
+export function retry(options: RetryOptions = {}): Middleware {
+  parseOptions(retrySchema, options, 'retry');
+  // Parsed now so a bad duration fails at configuration, naming the option.
+  const minDelay = parseDuration(options.minDelay ?? '100ms', 'minDelay');
+  const maxDelay = parseDuration(options.maxDelay ?? '20s', 'maxDelay');
+  const maxBufferedBody = parseSize(options.maxBufferedBody ?? '8MiB', 'maxBufferedBody');
+  const { budget } = options;
+  return (next) => {
+    const policy: RetryPolicyOptions = {
+      retries: options.retries ?? 3,
+      minDelay,
+      maxDelay,
+      shouldRetry: options.shouldRetry,
+      onRetry: options.onRetry,
+      random: options.random,
+      sleep: options.sleep,
+      budget: budget === false ? undefined : budget instanceof RetryBudget ? budget : new RetryBudget(budget),
+    };
+    return new RetryBackend(next, policy, maxBufferedBody);
+  };
+}
+
+/** Forwards progress events only while they do not go backwards (a retry starts again from 0). */
+function monotonic(onProgress: ((p: Progress) => void) | undefined): ((p: Progress) => void) | undefined {
+  if (onProgress === undefined) return undefined;
+  let highest = -1;
+  return (p) => {
+    if (p.loaded < highest) return;
+    highest = p.loaded;
+    onProgress(p);
+  };
+}
+
+function isReplayable(body: Body): boolean {
+  return (
+    typeof body === 'string' ||
+    body instanceof Uint8Array ||
+    (typeof Blob !== 'undefined' && body instanceof Blob)
+  );
+}
+
+class RetryBackend extends ForwardingBackend {
+  constructor(
+    next: StorageBackend,
+    private readonly policy: RetryPolicyOptions,
+    private readonly maxBufferedBody: number,
+  ) {
+    super(next);
+  }
+
+  private retried<T>(signal: AbortSignal | undefined, call: (attempt: number) => Promise<T>): Promise<T> {
+    return retrying(call, { ...this.policy, signal });
+  }
+
+  override read(key: string, options?: ReadOptions): Promise<Uint8Array> {
+    const onProgress = monotonic(options?.onProgress);
+    return this.retried(options?.signal, () => this.next.read(key, { ...options, onProgress }));
+  }
+
+  override stream(key: string, options?: ReadOptions): Promise<Readable> {
+    return this.retried(options?.signal, () => this.next.stream(key, options));
+  }
+
+  override async write(key: string, body: Body, options?: WriteOptions): Promise<ObjectInfo> {
+    const onProgress = monotonic(options?.onProgress);
+    const opts = { ...options, onProgress };
+    if (isReplayable(body)) return this.retried(options?.signal, () => this.next.write(key, body, opts));
+    let replay: ReplayableBody;
+    try {
+      const prepared = prepareBody(body, options?.size);
+      replay = new ReplayableBody(prepared.stream(), this.maxBufferedBody);
+    } catch (e) {
+      throw toStorageError(e, { backend: this.kind, operation: 'write', key });
+    }
+    let succeeded = false;
+    try {
+      const info = await this.retried(options?.signal, async () => {
+        try {
+          return await this.next.write(key, replay.attempt(), opts);
+        } catch (e) {
+          // Decide only once no read of the source is in flight, so a replay never skips bytes.
+          await replay.settle();
+          if (replay.replayable || !isStorageError(e) || !e.retryable) throw e;
+          throw new StorageError(e.code, `${e.message} Not retried: ${replay.reason}.`, {
+            retryable: false,
+            backend: e.backend ?? this.kind,
+            operation: 'write',
+            key,
+            status: e.status,
+            cause: e,
+          });
+        }
+      });
+      succeeded = true;
+      return info;
+    } finally {
+      if (!succeeded) replay.dispose();
+    }
+  }
+
+  override stat(key: string, options?: StatOptions): Promise<ObjectInfo> {
+    return this.retried(options?.signal, () => this.next.stat(key, options));
+  }
+
+  override exists(key: string, options?: Signal): Promise<boolean> {
+    return this.retried(options?.signal, () => this.next.exists(key, options));
+  }
+
+  override list(prefix?: string, options?: ListOptions): AsyncIterable<Entry> {
+    return { [Symbol.asyncIterator]: () => this.listEntries(prefix, options) };
+  }
+
+  private async *listEntries(prefix: string | undefined, options: ListOptions = {}): AsyncGenerator<Entry> {
+    let last: string | undefined;
+    let yielded = 0;
+    // Resume after the last key yielded, with what is left of the limit.
+    const open = () =>
+      this.next
+        .list(prefix, {
+          ...options,
+          startAfter: last ?? options.startAfter,
+          limit: options.limit === undefined ? undefined : options.limit - yielded,
+        })
+        [Symbol.asyncIterator]();
+    let entries = open();
+    try {
+      for (;;) {
+        if (options.limit !== undefined && yielded >= options.limit) return;
+        let result: IteratorResult<Entry>;
+        try {
+          result = await entries.next();
+        } catch (first) {
+          // The failed page counts as attempt 1; later attempts reopen the listing.
+          result = await this.retried(options.signal, async (attempt) => {
+            if (attempt === 1) throw first;
+            entries = open();
+            return entries.next();
+          });
+        }
+        if (result.done) return;
+        last = result.value.key;
+        yielded++;
+        yield result.value;
+      }
+    } finally {
+      await entries.return?.()?.catch(() => {});
+    }
+  }
+
+  override delete(key: string, options?: DeleteOptions): Promise<void> {
+    return this.retried(options?.signal, () => this.next.delete(key, options));
+  }
+
+  override async deleteMany(
+    keys: Iterable<string> | AsyncIterable<string>,
+    options?: Signal,
+  ): Promise<DeleteManyResult> {
+    const signal = options?.signal;
+    const replayable =
+      keys !== null && typeof keys === 'object' && Symbol.iterator in keys && !(Symbol.asyncIterator in keys);
+    const result = replayable
+      ? await (() => {
+          const list = [...(keys as Iterable<string>)];
+          return this.retried(signal, () => this.next.deleteMany(list, options));
+        })()
+      : await this.next.deleteMany(keys, options);
+    let deleted = result.deleted;
+    const errors: DeleteManyResult['errors'] = [];
+    await Promise.all(
+      result.errors.map(async (failure) => {
+        if (!failure.error.retryable) return errors.push(failure);
+        try {
+          await this.retried(signal, async (attempt) => {
+            if (attempt === 1) throw failure.error;
+            return this.next.delete(failure.key, { signal });
+          });
+          deleted++;
+        } catch (e) {
+          errors.push({
+            key: failure.key,
+            error: toStorageError(e, { backend: this.kind, operation: 'delete' }),
+          });
+        }
+      }),
+    );
+    return { deleted, errors };
+  }
+
+  override copy(from: string, to: string, options?: CopyOptions): Promise<ObjectInfo> {
+    return this.retried(options?.signal, () => this.next.copy(from, to, options));
+  }
+
+  override move(from: string, to: string, options?: CopyOptions): Promise<ObjectInfo> {
+    return this.retried(options?.signal, () => this.next.move(from, to, options));
+  }
+
+  override presign(key: string, options: PresignOptions): Promise<PresignedRequest> {
+    return this.retried(undefined, () => this.next.presign(key, options));
+  }
+}

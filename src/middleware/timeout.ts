@@ -1,2 +1,355 @@
-// PLACEHOLDER: replaced by the middleware work.
-export {};
+/**
+ * `timeout`: a deadline per operation and an idle timeout on bodies in both
+ * directions. It raises `Timeout`, which is retryable, so a `retry` layer
+ * outside it gives each attempt a fresh deadline:
+ * `layer(backend, retry(), timeout({ ms: '30s' }))`.
+ *
+ * What the deadline (`ms`) covers:
+ * - every call from start to settle, except the transfer of streamed bodies;
+ * - `stream()`: until the stream is open (then `idleMs` guards the bytes);
+ * - `write()` with a streamed body (a Readable, web stream, async iterable or
+ *   Blob): until the backend starts taking the body, and again from the
+ *   body's end until the write settles, so a large upload is bounded by
+ *   `idleMs` (no progress), not by `ms`; bytes and strings: the whole call;
+ * - `list()`: each wait for the next entry (at most one page request); the
+ *   time your code spends between entries does not count, so a long listing
+ *   never times out as a whole.
+ *
+ * The deadline aborts the inner call through its `AbortSignal` (combined with
+ * the caller's); the caller's own abort still rejects with `Aborted`.
+ */
+import { pipeline, Readable, Transform } from 'node:stream';
+import { z } from 'zod';
+import type {
+  Body,
+  CopyOptions,
+  DeleteManyResult,
+  DeleteOptions,
+  Entry,
+  ListOptions,
+  ObjectInfo,
+  PresignedRequest,
+  PresignOptions,
+  ReadOptions,
+  Signal,
+  StatOptions,
+  StorageBackend,
+  WriteOptions,
+} from '../core/backend.js';
+import { prepareBody } from '../core/body.js';
+import { parseOptions } from '../core/config.js';
+import { StorageError, toStorageError } from '../core/errors.js';
+import { assertKey } from '../core/keys.js';
+import { ForwardingBackend, type Middleware } from '../core/layer.js';
+import { type Duration, parseDuration } from '../core/units.js';
+
+/** Options of {@link timeout}. */
+export interface TimeoutOptions {
+  /** Deadline of each operation (see the module comment for what it covers). @default '30s' */
+  readonly ms?: Duration;
+  /** A body (read stream or write body) that makes no progress for this long fails with `Timeout`. @default '60s' */
+  readonly idleMs?: Duration;
+}
+
+const duration = z.union([z.number().positive(), z.string().min(1)]);
+const timeoutSchema = z.object({ ms: duration.optional(), idleMs: duration.optional() }).strict();
+
+/**
+ * Bounds how long each operation may take and how long a body may stall.
+ *
+ * @example
+ * ```ts
+ * import { layer } from 'stowage';
+ * import { retry, timeout } from 'stowage/middleware';
+ * const storage = layer(s3Backend, retry(), timeout({ ms: '10s', idleMs: '30s' }));
+ * ```
+ */
+export function timeout(options: TimeoutOptions = {}): Middleware {
+  const parsed = parseOptions(timeoutSchema, options, 'timeout');
+  const ms = positive(parseDuration(parsed.ms ?? '30s', 'ms'), 'ms');
+  const idleMs = positive(parseDuration(parsed.idleMs ?? '60s', 'idleMs'), 'idleMs');
+  return (next) => new TimeoutBackend(next, ms, idleMs);
+}
+
+function positive(value: number, option: string): number {
+  if (value <= 0) {
+    throw new StorageError(
+      'InvalidConfig',
+      `[stowage] [timeout] Invalid options: ${option}: must be above 0.`,
+    );
+  }
+  return value;
+}
+
+/** A restartable one-shot timer. */
+class Timer {
+  private handle: ReturnType<typeof setTimeout> | undefined;
+  constructor(
+    private readonly ms: number,
+    private readonly onFire: () => void,
+  ) {}
+  start(): void {
+    this.stop();
+    this.handle = setTimeout(this.onFire, this.ms);
+  }
+  stop(): void {
+    if (this.handle !== undefined) clearTimeout(this.handle);
+    this.handle = undefined;
+  }
+}
+
+/** One guarded call: a signal for the inner call and a promise that rejects on expiry. */
+interface Guard {
+  signal: AbortSignal;
+  /** The deadline timer (stopped while a streamed body flows). */
+  deadline: Timer;
+  /** Fails the call with `error` (idle timers use it). */
+  expire(error: StorageError): void;
+}
+
+class TimeoutBackend extends ForwardingBackend {
+  constructor(
+    next: StorageBackend,
+    private readonly ms: number,
+    private readonly idleMs: number,
+  ) {
+    super(next);
+  }
+
+  private timeoutError(operation: string, key: string | undefined, what: string): StorageError {
+    return new StorageError(
+      'Timeout',
+      `${operation}${key === undefined ? '' : ` of ${JSON.stringify(key)}`} ${what}; the service may be slow or unreachable (a retry layer outside this one retries it).`,
+      { backend: this.kind, operation, key, retryable: true },
+    );
+  }
+
+  /**
+   * Runs `call` under the deadline. On expiry the inner call is aborted and
+   * the result is a `Timeout`, unless the caller aborted first.
+   */
+  private async guarded<T>(
+    operation: string,
+    key: string | undefined,
+    callerSignal: AbortSignal | undefined,
+    call: (guard: Guard) => Promise<T>,
+  ): Promise<T> {
+    const controller = new AbortController();
+    const signal = callerSignal ? AbortSignal.any([callerSignal, controller.signal]) : controller.signal;
+    let expiredWith: StorageError | undefined;
+    let rejectExpired: (e: StorageError) => void = () => {};
+    const expired = new Promise<never>((_, reject) => {
+      rejectExpired = reject;
+    });
+    const expire = (error: StorageError) => {
+      if (expiredWith !== undefined || callerSignal?.aborted) return;
+      expiredWith = error;
+      controller.abort(error);
+      rejectExpired(error);
+    };
+    const deadline = new Timer(this.ms, () =>
+      expire(this.timeoutError(operation, key, `did not finish within ${this.ms} ms`)),
+    );
+    deadline.start();
+    try {
+      const work = call({ signal, deadline, expire });
+      // The losing side of the race must not become an unhandled rejection.
+      work.catch(() => {});
+      return await Promise.race([work, expired]);
+    } catch (e) {
+      if (expiredWith !== undefined && !callerSignal?.aborted) throw expiredWith;
+      throw e;
+    } finally {
+      deadline.stop();
+    }
+  }
+
+  override read(key: string, options?: ReadOptions): Promise<Uint8Array> {
+    return this.guarded('read', key, options?.signal, ({ signal }) =>
+      this.next.read(key, { ...options, signal }),
+    );
+  }
+
+  override async stream(key: string, options?: ReadOptions): Promise<Readable> {
+    const source = await this.guarded('stream', key, options?.signal, ({ signal }) =>
+      this.next.stream(key, { ...options, signal }),
+    );
+    return idleGuardedStream(source, this.idleMs, () =>
+      this.timeoutError('stream', key, `delivered no bytes for ${this.idleMs} ms`),
+    );
+  }
+
+  override write(key: string, body: Body, options?: WriteOptions): Promise<ObjectInfo> {
+    return this.guarded('write', key, options?.signal, ({ signal, deadline, expire }) => {
+      if (typeof body === 'string' || body instanceof Uint8Array) {
+        return this.next.write(key, body, { ...options, signal });
+      }
+      let prepared: ReturnType<typeof prepareBody>;
+      try {
+        assertKey(key, 'write');
+        prepared = prepareBody(body, options?.size);
+      } catch (e) {
+        return Promise.reject(toStorageError(e, { backend: this.kind, operation: 'write', key }));
+      }
+      const idle = new Timer(this.idleMs, () =>
+        expire(this.timeoutError('write', key, `made no progress on the body for ${this.idleMs} ms`)),
+      );
+      let flowing = false;
+      // Every chunk that passes restarts the idle timer; a source that stops
+      // producing, or a backend that stops taking (backpressure), lets it fire.
+      const activity = new Transform({
+        transform(chunk, _encoding, callback) {
+          if (!flowing) {
+            flowing = true;
+            deadline.stop();
+          }
+          idle.start();
+          callback(null, chunk);
+        },
+        flush(callback) {
+          idle.stop();
+          deadline.start();
+          callback();
+        },
+        destroy(error, callback) {
+          idle.stop();
+          callback(error);
+        },
+      });
+      pipeline(prepared.stream(), activity, () => {});
+      return this.next
+        .write(key, activity, { ...options, size: prepared.size, signal })
+        .finally(() => idle.stop());
+    });
+  }
+
+  override stat(key: string, options?: StatOptions): Promise<ObjectInfo> {
+    return this.guarded('stat', key, options?.signal, ({ signal }) =>
+      this.next.stat(key, { ...options, signal }),
+    );
+  }
+
+  override exists(key: string, options?: Signal): Promise<boolean> {
+    return this.guarded('exists', key, options?.signal, ({ signal }) =>
+      this.next.exists(key, { ...options, signal }),
+    );
+  }
+
+  override list(prefix?: string, options?: ListOptions): AsyncIterable<Entry> {
+    return { [Symbol.asyncIterator]: () => this.listEntries(prefix, options) };
+  }
+
+  private async *listEntries(prefix: string | undefined, options?: ListOptions): AsyncGenerator<Entry> {
+    const callerSignal = options?.signal;
+    const controller = new AbortController();
+    const signal = callerSignal ? AbortSignal.any([callerSignal, controller.signal]) : controller.signal;
+    const entries = this.next.list(prefix, { ...options, signal })[Symbol.asyncIterator]();
+    let timedOut = false;
+    try {
+      for (;;) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const step = entries.next();
+        step.catch(() => {});
+        const expired = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            if (callerSignal?.aborted) return;
+            timedOut = true;
+            const error = this.timeoutError('list', prefix, `waited over ${this.ms} ms for the next entry`);
+            controller.abort(error);
+            reject(error);
+          }, this.ms);
+        });
+        let result: IteratorResult<Entry>;
+        try {
+          result = await Promise.race([step, expired]);
+        } finally {
+          clearTimeout(timer);
+        }
+        if (result.done) return;
+        yield result.value;
+      }
+    } finally {
+      // After a timeout the inner iterator may be stuck in a request; do not wait for it.
+      const closing = entries.return?.();
+      if (closing && !timedOut) await closing.catch(() => {});
+    }
+  }
+
+  override delete(key: string, options?: DeleteOptions): Promise<void> {
+    return this.guarded('delete', key, options?.signal, ({ signal }) =>
+      this.next.delete(key, { ...options, signal }),
+    );
+  }
+
+  override deleteMany(
+    keys: Iterable<string> | AsyncIterable<string>,
+    options?: Signal,
+  ): Promise<DeleteManyResult> {
+    return this.guarded('deleteMany', undefined, options?.signal, ({ signal }) =>
+      this.next.deleteMany(keys, { ...options, signal }),
+    );
+  }
+
+  override copy(from: string, to: string, options?: CopyOptions): Promise<ObjectInfo> {
+    return this.guarded('copy', from, options?.signal, ({ signal }) =>
+      this.next.copy(from, to, { ...options, signal }),
+    );
+  }
+
+  override move(from: string, to: string, options?: CopyOptions): Promise<ObjectInfo> {
+    return this.guarded('move', from, options?.signal, ({ signal }) =>
+      this.next.move(from, to, { ...options, signal }),
+    );
+  }
+
+  override presign(key: string, options: PresignOptions): Promise<PresignedRequest> {
+    return this.guarded('presign', key, undefined, () => this.next.presign(key, options));
+  }
+
+  override close(): Promise<void> {
+    return this.guarded('close', undefined, undefined, () => this.next.close());
+  }
+}
+
+/**
+ * Wraps a read stream so that it fails with `makeError()` when the consumer
+ * asks for bytes and none arrive for `idleMs`. Time the consumer spends not
+ * reading does not count: a paused reader is not a stalled service.
+ */
+function idleGuardedStream(source: Readable, idleMs: number, makeError: () => StorageError): Readable {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let ended = false;
+  const disarm = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  };
+  const out = new Readable({
+    highWaterMark: source.readableHighWaterMark,
+    read() {
+      timer ??= setTimeout(() => out.destroy(makeError()), idleMs);
+      source.resume();
+    },
+    destroy(error, callback) {
+      disarm();
+      if (!source.destroyed) source.destroy();
+      callback(error);
+    },
+  });
+  source.on('data', (chunk: Buffer) => {
+    disarm();
+    if (!out.push(chunk)) source.pause();
+  });
+  source.on('end', () => {
+    ended = true;
+    disarm();
+    out.push(null);
+  });
+  source.on('error', (error) => out.destroy(error));
+  source.on('close', () => {
+    if (!ended && !out.destroyed) {
+      out.destroy(source.errored ?? new StorageError('Unavailable', 'The stream closed before its end.'));
+    }
+  });
+  source.pause();
+  return out;
+}

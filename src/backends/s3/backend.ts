@@ -1,0 +1,421 @@
+/** The S3 backend: reads, stats, deletes, copies and presigns; writes live in upload.ts, listing in list.ts. */
+import type * as S3Module from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { PassThrough, Readable } from 'node:stream';
+import type {
+  CopyOptions,
+  DeleteManyResult,
+  DeleteOptions,
+  Entry,
+  ObjectInfo,
+  PresignedRequest,
+  ReadOptions,
+  Signal,
+  StatOptions,
+} from '../../core/backend.js';
+import {
+  BaseBackend,
+  type ResolvedListOptions,
+  type ResolvedPresignOptions,
+  type ResolvedWriteOptions,
+} from '../../core/base.js';
+import type { PreparedBody } from '../../core/body.js';
+import type { Capabilities } from '../../core/capabilities.js';
+import { isStorageError, StorageError, throwIfAborted } from '../../core/errors.js';
+import { resolveRange } from '../../core/range.js';
+import { createClient, loadPresigner, loadSdk } from './client.js';
+import { copyObject } from './copy.js';
+import { mapS3Error } from './errors.js';
+import { customerKeyFields, encryptionFields, infoFromHead } from './info.js';
+import { listObjects } from './list.js';
+import type { ResolvedS3Options } from './options.js';
+import { upload } from './upload.js';
+
+/** The loaded SDK and the client, made on first use. */
+export interface S3Session {
+  client: S3Client;
+  s3: typeof S3Module;
+  owned: boolean;
+}
+
+const DELETE_BATCH = 1000;
+
+/** The S3 (and S3-compatible) backend. Use `s3()` or `r2()` to make one. */
+export class S3Backend extends BaseBackend {
+  readonly kind: string;
+  readonly capabilities: Capabilities;
+  /** The validated options (credentials included: do not log). */
+  readonly options: ResolvedS3Options;
+  private session: Promise<S3Session> | undefined;
+  private closed = false;
+
+  constructor(options: ResolvedS3Options) {
+    super();
+    this.options = options;
+    this.kind = options.kind;
+    this.capabilities = options.capabilities;
+  }
+
+  /** The bucket this backend works in. */
+  get bucket(): string {
+    return this.options.bucket;
+  }
+
+  /** The SDK and client, loaded and built on first use (a missing SDK → `InvalidConfig`). */
+  async connect(): Promise<S3Session> {
+    if (this.closed) throw new StorageError('InvalidArgument', 'This s3 backend is closed; make a new one.');
+    this.session ??= (async () => {
+      const { s3 } = await loadSdk();
+      const { client, owned } = await createClient(this.options);
+      return { s3, client, owned };
+    })().catch((e: unknown) => {
+      this.session = undefined;
+      throw e;
+    });
+    return this.session;
+  }
+
+  /** The object's full key in the bucket. */
+  private path(key: string): string {
+    return this.options.prefix + key;
+  }
+
+  private fail(e: unknown, operation: string, key?: string): StorageError {
+    return mapS3Error(e, { backend: this.kind, operation, key, bucket: this.options.bucket });
+  }
+
+  private sseC(): Record<string, string> {
+    const { encryption } = this.options;
+    return encryption?.type === 'SSE-C' ? customerKeyFields(encryption.customerKey) : {};
+  }
+
+  // ---- reads -------------------------------------------------------------
+
+  protected async doStream(key: string, options: ReadOptions): Promise<Readable> {
+    const { client, s3 } = await this.connect();
+    const range = options.range;
+    if (range !== undefined && range.length === 0) {
+      // Nothing to fetch; still honour existence, conditions and the offset check.
+      const info = await this.doStat(key, options);
+      resolveRange(range, info.size);
+      return Readable.from([]);
+    }
+    let rangeHeader: string | undefined;
+    if (range !== undefined && !(range.offset === 0 && range.length === undefined)) {
+      const last = range.length === undefined ? '' : String(range.offset + range.length - 1);
+      rangeHeader = `bytes=${range.offset}-${last}`;
+    }
+    let body: Readable;
+    try {
+      const out = await client.send(
+        new s3.GetObjectCommand({
+          Bucket: this.options.bucket,
+          Key: this.path(key),
+          Range: rangeHeader,
+          IfMatch: options.ifMatch,
+          IfNoneMatch: options.ifNoneMatch,
+          VersionId: options.version,
+          ...this.sseC(),
+        }),
+        { abortSignal: options.signal },
+      );
+      body = (out.Body as Readable | undefined) ?? Readable.from([]);
+    } catch (e) {
+      const error = this.fail(e, 'read', key);
+      if (error.status === 416 && range !== undefined) {
+        // S3 refuses any range on an empty object; offset 0 of an empty object is valid and empty.
+        const info = await this.doStat(key, options);
+        resolveRange(range, info.size);
+        return Readable.from([]);
+      }
+      throw error;
+    }
+    return this.guard(body, key, options.signal);
+  }
+
+  /**
+   * Wraps the response body so its errors are StorageErrors and an abort
+   * stops it; destroying the result destroys the socket's response.
+   */
+  private guard(body: Readable, key: string, signal: AbortSignal | undefined): Readable {
+    const out = new PassThrough({ highWaterMark: 256 * 1024 });
+    const onAbort = () =>
+      out.destroy(
+        new StorageError('Aborted', 'read was aborted', {
+          backend: this.kind,
+          operation: 'read',
+          key,
+          cause: signal?.reason,
+        }),
+      );
+    signal?.addEventListener('abort', onAbort, { once: true });
+    body.once('error', (e) => out.destroy(this.fail(e, 'read', key)));
+    out.once('close', () => {
+      signal?.removeEventListener('abort', onAbort);
+      if (!body.destroyed && !body.readableEnded) body.destroy();
+    });
+    body.pipe(out);
+    return out;
+  }
+
+  protected async doStat(key: string, options: StatOptions): Promise<ObjectInfo> {
+    const { client, s3 } = await this.connect();
+    try {
+      const out = await client.send(
+        new s3.HeadObjectCommand({
+          Bucket: this.options.bucket,
+          Key: this.path(key),
+          IfMatch: options.ifMatch,
+          IfNoneMatch: options.ifNoneMatch,
+          VersionId: options.version,
+          ...this.sseC(),
+        }),
+        { abortSignal: options.signal },
+      );
+      return infoFromHead(key, out);
+    } catch (e) {
+      throw this.fail(e, 'stat', key);
+    }
+  }
+
+  // ---- writes ------------------------------------------------------------
+
+  protected async doWrite(
+    key: string,
+    body: PreparedBody,
+    options: ResolvedWriteOptions,
+  ): Promise<ObjectInfo> {
+    const { client, s3 } = await this.connect();
+    const { options: config } = this;
+    const contentType = options.contentType ?? 'application/octet-stream';
+    try {
+      const result = await upload(
+        {
+          client,
+          s3,
+          bucket: config.bucket,
+          path: this.path(key),
+          fields: {
+            ContentType: contentType,
+            Metadata: options.metadata,
+            CacheControl: options.cacheControl,
+            ContentDisposition: options.contentDisposition,
+            ContentEncoding: options.contentEncoding,
+            StorageClass: (options.storageClass ?? config.storageClass) as never,
+            ...encryptionFields(config.encryption),
+          },
+          partFields: this.sseC(),
+          ifNoneMatch: options.ifNotExists ? '*' : undefined,
+          ifMatch: options.ifMatch,
+          partSize: options.partSize ?? config.partSize,
+          concurrency: options.concurrency ?? config.concurrency,
+          threshold: config.multipartThreshold,
+          checksumAlgorithm:
+            config.requestChecksumCalculation === 'WHEN_SUPPORTED' && !config.client ? 'CRC32' : undefined,
+          signal: options.signal,
+        },
+        body,
+      );
+      const info: ObjectInfo = {
+        key,
+        size: result.size,
+        lastModified: new Date(),
+        contentType,
+        metadata: { ...options.metadata },
+        storageClass: options.storageClass ?? config.storageClass ?? 'STANDARD',
+      };
+      if (result.etag !== undefined) info.etag = result.etag;
+      if (result.versionId !== undefined && result.versionId !== 'null') info.version = result.versionId;
+      if (options.cacheControl !== undefined) info.cacheControl = options.cacheControl;
+      if (options.contentDisposition !== undefined) info.contentDisposition = options.contentDisposition;
+      if (options.contentEncoding !== undefined) info.contentEncoding = options.contentEncoding;
+      return info;
+    } catch (e) {
+      const error = this.fail(e, 'write', key);
+      if (options.ifNotExists && error.code === 'PreconditionFailed' && !error.retryable) {
+        throw new StorageError(
+          'AlreadyExists',
+          `An object already exists at ${JSON.stringify(key)} (ifNotExists).`,
+          {
+            backend: this.kind,
+            operation: 'write',
+            key,
+            status: error.status,
+            cause: error,
+          },
+        );
+      }
+      if (options.ifMatch !== undefined && error.code === 'NotFound') {
+        throw new StorageError(
+          'PreconditionFailed',
+          `No object at ${JSON.stringify(key)} to match etag ${options.ifMatch}.`,
+          {
+            backend: this.kind,
+            operation: 'write',
+            key,
+            status: error.status,
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    }
+  }
+
+  // ---- listing and deletes ------------------------------------------------
+
+  protected async *doList(prefix: string, options: ResolvedListOptions): AsyncIterable<Entry> {
+    const { client, s3 } = await this.connect();
+    try {
+      yield* listObjects(
+        { client, s3, bucket: this.options.bucket, root: this.options.prefix },
+        prefix,
+        options,
+      );
+    } catch (e) {
+      throw this.fail(e, 'list', prefix);
+    }
+  }
+
+  protected async doDelete(key: string, options: DeleteOptions): Promise<void> {
+    const { client, s3 } = await this.connect();
+    try {
+      await client.send(
+        new s3.DeleteObjectCommand({
+          Bucket: this.options.bucket,
+          Key: this.path(key),
+          VersionId: options.version,
+        }),
+        { abortSignal: options.signal },
+      );
+    } catch (e) {
+      const error = this.fail(e, 'delete', key);
+      if (error.code === 'NotFound' && !/bucket/i.test(String((e as { name?: string }).name))) return;
+      throw error;
+    }
+  }
+
+  protected override async doDeleteMany(
+    keys: AsyncIterable<string>,
+    options: Signal,
+  ): Promise<DeleteManyResult> {
+    const { client, s3 } = await this.connect();
+    const result: DeleteManyResult = { deleted: 0, errors: [] };
+    const flush = async (batch: string[]) => {
+      throwIfAborted(options.signal, 'deleteMany');
+      try {
+        const out = await client.send(
+          new s3.DeleteObjectsCommand({
+            Bucket: this.options.bucket,
+            Delete: { Objects: batch.map((key) => ({ Key: this.path(key) })), Quiet: true },
+          }),
+          { abortSignal: options.signal },
+        );
+        const failed = new Set<string>();
+        for (const error of out.Errors ?? []) {
+          const key = (error.Key ?? '').slice(this.options.prefix.length);
+          failed.add(key);
+          result.errors.push({
+            key,
+            error: this.fail({ name: error.Code, message: error.Message, $metadata: {} }, 'delete', key),
+          });
+        }
+        result.deleted += batch.filter((k) => !failed.has(k)).length;
+      } catch (e) {
+        const error = this.fail(e, 'deleteMany');
+        if (error.code === 'Aborted') throw error;
+        for (const key of batch) result.errors.push({ key, error });
+      }
+    };
+    let batch: string[] = [];
+    for await (const key of keys) {
+      batch.push(key);
+      if (batch.length === DELETE_BATCH) {
+        await flush(batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await flush(batch);
+    return result;
+  }
+
+  // ---- copy and presign ---------------------------------------------------
+
+  protected override async doCopy(from: string, to: string, options: CopyOptions): Promise<ObjectInfo> {
+    const session = await this.connect();
+    try {
+      return await copyObject(this, session, from, to, options);
+    } catch (e) {
+      const error = this.fail(e, 'copy', isStorageError(e) ? (e.key ?? from) : from);
+      if (options.ifNotExists && error.code === 'PreconditionFailed' && !error.retryable) {
+        throw new StorageError(
+          'AlreadyExists',
+          `An object already exists at ${JSON.stringify(to)} (ifNotExists).`,
+          {
+            backend: this.kind,
+            operation: 'copy',
+            key: to,
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** @internal used by copy.ts */
+  fullPath(key: string): string {
+    return this.path(key);
+  }
+
+  /** @internal used by copy.ts */
+  sseCustomerFields(): Record<string, string> {
+    return this.sseC();
+  }
+
+  protected override async doPresign(
+    key: string,
+    options: ResolvedPresignOptions,
+  ): Promise<PresignedRequest> {
+    const { client, s3 } = await this.connect();
+    const { getSignedUrl } = await loadPresigner();
+    const command =
+      options.method === 'GET'
+        ? new s3.GetObjectCommand({ Bucket: this.options.bucket, Key: this.path(key) })
+        : new s3.PutObjectCommand({
+            Bucket: this.options.bucket,
+            Key: this.path(key),
+            ContentType: options.contentType,
+          });
+    // Since client-s3 3.729 a presigned PUT carries the CRC32 of an empty body,
+    // which breaks every real upload: presign without checksum middleware.
+    command.middlewareStack.remove('flexibleChecksumsMiddleware');
+    command.middlewareStack.remove('flexibleChecksumsInputMiddleware');
+    const headers: Record<string, string> = {};
+    if (options.method === 'PUT' && options.contentType !== undefined)
+      headers['content-type'] = options.contentType;
+    const url = await getSignedUrl(client, command, {
+      expiresIn: options.expiresIn,
+      signableHeaders: new Set(Object.keys(headers)),
+    });
+    return {
+      url,
+      method: options.method,
+      headers,
+      expiresAt: new Date(Date.now() + options.expiresIn * 1000),
+    };
+  }
+
+  protected override async doClose(): Promise<void> {
+    this.closed = true;
+    const session = this.session;
+    this.session = undefined;
+    if (session === undefined) return;
+    try {
+      const { client, owned } = await session;
+      if (owned) client.destroy();
+    } catch {
+      // Never connected: nothing to release.
+    }
+  }
+}

@@ -1,0 +1,382 @@
+/** The Azure Blob Storage backend (block blobs in one container, optionally under a prefix). */
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { BlobClient, ContainerClient, CpkInfo } from '@azure/storage-blob';
+import type {
+  CopyOptions,
+  DeleteManyResult,
+  DeleteOptions,
+  Entry,
+  ObjectInfo,
+  PresignedRequest,
+  ReadOptions,
+  Signal,
+  StatOptions,
+} from '../../core/backend.js';
+import {
+  BaseBackend,
+  type ResolvedListOptions,
+  type ResolvedPresignOptions,
+  type ResolvedWriteOptions,
+} from '../../core/base.js';
+import type { PreparedBody } from '../../core/body.js';
+import { type Capabilities, defineCapabilities } from '../../core/capabilities.js';
+import { StorageError } from '../../core/errors.js';
+import { resolveRange } from '../../core/range.js';
+import { type AzureConnection, type AzureSdk, connect, loadSdk } from './client.js';
+import { copyBlob } from './copy.js';
+import { deleteBlobs } from './delete.js';
+import { emptyStream, wrapDownload } from './download.js';
+import { azureErrorCode, isBlobAbsent, toAzureError } from './errors.js';
+import { encodeMetadata, toObjectInfo } from './info.js';
+import { listBlobs } from './list.js';
+import type { AzureAccountOptions } from './options.js';
+import { SasSigner } from './presign.js';
+import { MAX_BLOB_SIZE, type UploadParams, uploadBytes, uploadStream } from './upload.js';
+
+/** Settings of an {@link AzureBackend}, after validation and unit parsing. */
+export interface AzureSettings {
+  account: AzureAccountOptions;
+  container: string;
+  /** '' or ending in '/'. */
+  prefix: string;
+  blockSize: number;
+  concurrency: number;
+  singleUploadThreshold: number;
+  downloadRetries: number;
+  idleTimeoutMs: number;
+  syncCopyThreshold: number;
+  copyPollIntervalMs: number;
+  versioning: boolean;
+  presign: boolean;
+  encryptionScope?: string;
+  customerProvidedKey?: string;
+}
+
+interface Ready {
+  sdk: AzureSdk;
+  connection: AzureConnection;
+  container: ContainerClient;
+  signer: SasSigner;
+}
+
+const TIERS = ['Hot', 'Cool', 'Cold', 'Archive'];
+
+/** The Azure backend. Use `azure()` to make one. */
+export class AzureBackend extends BaseBackend {
+  readonly kind = 'azure';
+  readonly capabilities: Capabilities;
+  private readyPromise: Promise<Ready> | undefined;
+  private readonly cpk: CpkInfo | undefined;
+
+  constructor(private readonly settings: AzureSettings) {
+    super();
+    this.capabilities = defineCapabilities({
+      rangeRead: true,
+      streamingWrite: true,
+      multipartWrite: true,
+      conditionalWrite: true,
+      conditionalRead: true,
+      serverSideCopy: true,
+      atomicMove: false,
+      presign: settings.presign,
+      metadata: true,
+      versioning: settings.versioning,
+      storageClass: true,
+      listDelimiter: true,
+      maxObjectSize: MAX_BLOB_SIZE,
+      maxKeyBytes: 1024 - Buffer.byteLength(settings.prefix),
+    });
+    const key = settings.customerProvidedKey;
+    this.cpk =
+      key === undefined
+        ? undefined
+        : {
+            encryptionKey: key,
+            encryptionKeySha256: createHash('sha256').update(Buffer.from(key, 'base64')).digest('base64'),
+            encryptionAlgorithm: 'AES256',
+          };
+  }
+
+  /** The container client (loads the SDK and connects on first use). */
+  async containerClient(): Promise<ContainerClient> {
+    return (await this.ready()).container;
+  }
+
+  protected async doStream(key: string, options: ReadOptions): Promise<Readable> {
+    const { container } = await this.ready();
+    const client = this.blob(container, key, options.version);
+    const range = options.range;
+    const context = this.context('stream', key);
+    if (range?.length === 0) {
+      // A zero-length range has no HTTP form: check the object and the offset, then yield nothing.
+      const info = await this.doStat(key, options);
+      resolveRange(range, info.size);
+      return emptyStream();
+    }
+    try {
+      const response = await client.download(range?.offset ?? 0, range?.length, {
+        abortSignal: options.signal,
+        conditions: { ifMatch: options.ifMatch, ifNoneMatch: options.ifNoneMatch },
+        maxRetryRequests: this.settings.downloadRetries,
+        customerProvidedKey: this.cpk,
+      });
+      const body = response.readableStreamBody;
+      if (range !== undefined && range.offset > 0) {
+        // Azurite answers an offset at the end with an empty body where Azure answers 416.
+        const total = totalSize(response.contentRange) ?? response.contentLength;
+        if (total !== undefined && range.offset >= total) {
+          body?.on('error', () => {});
+          (body as Readable | undefined)?.destroy();
+          resolveRange(range, total);
+        }
+      }
+      if (body === undefined) return emptyStream();
+      return wrapDownload(body, {
+        idleTimeoutMs: this.settings.idleTimeoutMs,
+        signal: options.signal,
+        context,
+      });
+    } catch (e) {
+      if (
+        range !== undefined &&
+        (azureErrorCode(e) === 'InvalidRange' || (e as { statusCode?: number }).statusCode === 416)
+      ) {
+        // Azure refuses any range on an empty blob; offset 0 of an empty blob is valid and empty.
+        const info = await this.doStat(key, options);
+        resolveRange(range, info.size);
+        return emptyStream();
+      }
+      throw toAzureError(e, context);
+    }
+  }
+
+  protected async doStat(key: string, options: StatOptions): Promise<ObjectInfo> {
+    const { container } = await this.ready();
+    try {
+      const props = await this.blob(container, key, options.version).getProperties({
+        abortSignal: options.signal,
+        conditions: { ifMatch: options.ifMatch, ifNoneMatch: options.ifNoneMatch },
+        customerProvidedKey: this.cpk,
+      });
+      return toObjectInfo(key, props);
+    } catch (e) {
+      throw toAzureError(e, this.context('stat', key));
+    }
+  }
+
+  protected override async doExists(key: string, options: Signal): Promise<boolean> {
+    const { container } = await this.ready();
+    try {
+      await this.blob(container, key).getProperties({
+        abortSignal: options.signal,
+        customerProvidedKey: this.cpk,
+      });
+      return true;
+    } catch (e) {
+      if (isBlobAbsent(e)) return false;
+      throw toAzureError(e, this.context('exists', key));
+    }
+  }
+
+  protected async doWrite(
+    key: string,
+    body: PreparedBody,
+    options: ResolvedWriteOptions,
+  ): Promise<ObjectInfo> {
+    const { container } = await this.ready();
+    const tier = normalizeTier(options.storageClass);
+    const contentType = options.contentType ?? 'application/octet-stream';
+    const params: UploadParams = {
+      client: container.getBlockBlobClient(this.settings.prefix + key),
+      blockSize: options.partSize ?? this.settings.blockSize,
+      concurrency: options.concurrency ?? this.settings.concurrency,
+      singleUploadThreshold: this.settings.singleUploadThreshold,
+      size: options.size,
+      signal: options.signal,
+      headers: {
+        blobContentType: contentType,
+        blobCacheControl: options.cacheControl,
+        blobContentDisposition: options.contentDisposition,
+        blobContentEncoding: options.contentEncoding,
+      },
+      metadata: encodeMetadata(options.metadata),
+      tier,
+      conditions: options.ifNotExists
+        ? { ifNoneMatch: '*' }
+        : options.ifMatch !== undefined
+          ? { ifMatch: options.ifMatch }
+          : undefined,
+      encryptionScope: this.settings.encryptionScope,
+      customerProvidedKey: this.cpk,
+    };
+    try {
+      const result =
+        body.bytes !== undefined
+          ? await uploadBytes(params, body.bytes)
+          : await uploadStream(params, body.stream());
+      const info = toObjectInfo(key, {
+        contentLength: result.size,
+        lastModified: result.lastModified,
+        etag: result.etag,
+        versionId: this.settings.versioning ? result.versionId : undefined,
+        contentType,
+        contentMD5: result.contentMD5,
+        cacheControl: options.cacheControl,
+        contentDisposition: options.contentDisposition,
+        contentEncoding: options.contentEncoding,
+        accessTier: tier,
+      });
+      info.metadata = { ...(options.metadata ?? {}) };
+      return info;
+    } catch (e) {
+      throw toAzureError(e, this.context('write', key));
+    }
+  }
+
+  protected async *doList(prefix: string, options: ResolvedListOptions): AsyncIterable<Entry> {
+    const { container } = await this.ready();
+    try {
+      yield* listBlobs(container, {
+        namePrefix: this.settings.prefix + prefix,
+        rootLength: this.settings.prefix.length,
+        recursive: options.recursive,
+        pageSize: options.pageSize,
+        signal: options.signal,
+      });
+    } catch (e) {
+      throw toAzureError(e, this.context('list', prefix));
+    }
+  }
+
+  protected async doDelete(key: string, options: DeleteOptions): Promise<void> {
+    const { container } = await this.ready();
+    try {
+      await this.blob(container, key, options.version).delete({
+        abortSignal: options.signal,
+        deleteSnapshots: options.version === undefined ? 'include' : undefined,
+      });
+    } catch (e) {
+      if (isBlobAbsent(e)) return;
+      throw toAzureError(e, this.context('delete', key));
+    }
+  }
+
+  protected override async doDeleteMany(
+    keys: AsyncIterable<string>,
+    options: Signal,
+  ): Promise<DeleteManyResult> {
+    const { container } = await this.ready();
+    return deleteBlobs(container, keys, {
+      prefix: this.settings.prefix,
+      signal: options.signal,
+      deleteOne: (key) => this.doDelete(key, { signal: options.signal }),
+      context: (key) => this.context('deleteMany', key),
+    });
+  }
+
+  protected override async doCopy(from: string, to: string, options: CopyOptions): Promise<ObjectInfo> {
+    return (await this.copyAndSourceEtag(from, to, options)).info;
+  }
+
+  protected override async doMove(from: string, to: string, options: CopyOptions): Promise<ObjectInfo> {
+    const { info, sourceEtag } = await this.copyAndSourceEtag(from, to, options);
+    if (from === to) return info;
+    const { container } = await this.ready();
+    try {
+      // Only the version that was copied: a source rewritten meanwhile is kept.
+      await this.blob(container, from).delete({
+        abortSignal: options.signal,
+        deleteSnapshots: 'include',
+        conditions: { ifMatch: sourceEtag },
+      });
+    } catch (e) {
+      if (!isBlobAbsent(e) && azureErrorCode(e) !== 'ConditionNotMet')
+        throw toAzureError(e, this.context('move', from));
+    }
+    return info;
+  }
+
+  protected override async doPresign(
+    key: string,
+    options: ResolvedPresignOptions,
+  ): Promise<PresignedRequest> {
+    const { container, signer } = await this.ready();
+    try {
+      return await signer.presign(container.getBlobClient(this.settings.prefix + key), options);
+    } catch (e) {
+      throw toAzureError(e, this.context('presign', key));
+    }
+  }
+
+  private async copyAndSourceEtag(
+    from: string,
+    to: string,
+    options: CopyOptions,
+  ): Promise<{ info: ObjectInfo; sourceEtag?: string }> {
+    const ready = await this.ready();
+    const source = this.blob(ready.container, from);
+    const target = this.blob(ready.container, to);
+    let sourceEtag: string | undefined;
+    try {
+      const props = await copyBlob(source, target, options, {
+        connection: ready.connection,
+        signer: ready.signer,
+        syncCopyThreshold: this.settings.syncCopyThreshold,
+        pollIntervalMs: this.settings.copyPollIntervalMs,
+        encryptionScope: this.settings.encryptionScope,
+        tier: normalizeTier(options.storageClass),
+      });
+      sourceEtag = props.etag;
+    } catch (e) {
+      const error = toAzureError(e, this.context('copy', from));
+      // A missing target-side condition is about `to`, everything else about `from`.
+      if (error.code === 'AlreadyExists') error.key = to;
+      throw error;
+    }
+    return { info: await this.doStat(to, { signal: options.signal }), sourceEtag };
+  }
+
+  private blob(container: ContainerClient, key: string, version?: string): BlobClient {
+    const client = container.getBlobClient(this.settings.prefix + key);
+    return version === undefined ? client : client.withVersion(version);
+  }
+
+  private context(operation: string, key?: string) {
+    return { operation, key, container: this.settings.container };
+  }
+
+  private ready(): Promise<Ready> {
+    this.readyPromise ??= (async () => {
+      const sdk = await loadSdk();
+      const connection = await connect(this.settings.account);
+      const container = connection.service.getContainerClient(this.settings.container);
+      return { sdk, connection, container, signer: new SasSigner(sdk, connection) };
+    })().catch((e: unknown) => {
+      this.readyPromise = undefined;
+      throw e;
+    });
+    return this.readyPromise;
+  }
+}
+
+/** The total size in a `Content-Range: bytes a-b/total` header. */
+function totalSize(contentRange: string | undefined): number | undefined {
+  const match = contentRange === undefined ? null : /\/(\d+)\s*$/.exec(contentRange);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Access tiers are case-insensitive here ('cool' → 'Cool'); premium tiers (P10, ...) pass as given. */
+function normalizeTier(tier: string | undefined): string | undefined {
+  if (tier === undefined) return undefined;
+  const known = TIERS.find((t) => t.toLowerCase() === tier.toLowerCase());
+  if (known !== undefined) return known;
+  if (/^P\d+$/i.test(tier)) return tier.toUpperCase();
+  throw new StorageError(
+    'InvalidArgument',
+    `Unknown Azure access tier ${JSON.stringify(tier)}; use Hot, Cool, Cold or Archive.`,
+    {
+      backend: 'azure',
+    },
+  );
+}

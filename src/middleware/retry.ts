@@ -150,7 +150,8 @@ export function retry(options: RetryOptions = {}): Middleware {
 
 /** Forwards progress events only while they do not go backwards (a retry starts again from 0). */
 function monotonic(onProgress: ((p: Progress) => void) | undefined): ((p: Progress) => void) | undefined {
-  if (onProgress === undefined) return undefined;
+  // Anything but a function is passed on as is, for the backend to reject.
+  if (typeof onProgress !== 'function') return onProgress;
   let highest = -1;
   return (p) => {
     if (p.loaded < highest) return;
@@ -253,7 +254,6 @@ class RetryBackend extends ForwardingBackend {
     let entries = open();
     try {
       for (;;) {
-        if (options.limit !== undefined && yielded >= options.limit) return;
         let result: IteratorResult<Entry>;
         try {
           result = await entries.next();
@@ -269,6 +269,7 @@ class RetryBackend extends ForwardingBackend {
         last = result.value.key;
         yielded++;
         yield result.value;
+        if (options.limit !== undefined && yielded >= options.limit) return;
       }
     } finally {
       await entries.return?.()?.catch(() => {});
@@ -284,14 +285,13 @@ class RetryBackend extends ForwardingBackend {
     options?: Signal,
   ): Promise<DeleteManyResult> {
     const signal = options?.signal;
-    const replayable =
-      keys !== null && typeof keys === 'object' && Symbol.iterator in keys && !(Symbol.asyncIterator in keys);
-    const result = replayable
-      ? await (() => {
-          const list = [...(keys as Iterable<string>)];
-          return this.retried(signal, () => this.next.deleteMany(list, options));
-        })()
-      : await this.next.deleteMany(keys, options);
+    const isObject = keys !== null && typeof keys === 'object';
+    // An async iterable of keys can be read once only: that call is not repeated.
+    const once = isObject && Symbol.asyncIterator in keys;
+    const replay = isObject && !once && Symbol.iterator in keys ? [...(keys as Iterable<string>)] : keys;
+    const result = once
+      ? await this.next.deleteMany(keys, options)
+      : await this.retried(signal, () => this.next.deleteMany(replay, options));
     let deleted = result.deleted;
     const errors: DeleteManyResult['errors'] = [];
     await Promise.all(

@@ -172,6 +172,7 @@ class RunningMigration implements Migration {
         ms: 0,
         dryRun: o.dryRun ?? false,
         extraneous: 0,
+        ...(o.dryRun ? { plan: [] } : {}),
       },
       failedRels: new Set(),
     };

@@ -78,6 +78,11 @@ export class ProgressTracker {
     this.objectsDone++;
   }
 
+  /** Records bytes moved without finishing an object (one object may move several bodies). */
+  moved(bytes: number): void {
+    this.bytesFinished += bytes;
+  }
+
   /** Bytes done: finished objects plus what objects in flight have loaded, never decreasing. */
   get bytesDone(): number {
     let bytes = this.bytesFinished;

@@ -12,7 +12,6 @@ import type {
   Entry,
   ObjectInfo,
   ReadOptions,
-  Signal,
   StatOptions,
 } from '../../core/backend.js';
 import { BaseBackend, type ResolvedListOptions, type ResolvedWriteOptions } from '../../core/base.js';

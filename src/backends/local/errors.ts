@@ -3,7 +3,7 @@
  * error codes. Messages name the key, never the absolute path under the root:
  * the original error (with its path, useful when debugging) stays in `cause`.
  */
-import { isStorageError, StorageError } from '../../core/errors.js';
+import { isStorageError, StorageError, toStorageError } from '../../core/errors.js';
 import { describeKey } from '../../core/keys.js';
 
 /** What the failing call was doing, which decides how some codes read. */
@@ -79,7 +79,17 @@ export function fsError(e: unknown, key: string | undefined, intent: FsIntent): 
         'Unavailable',
         `The file system is busy (${code}) for ${what}; retry later, or raise the open-file limit (ulimit -n).`,
       );
+    case 'ERR_INVALID_ARG_TYPE':
+      // Raised while reading the caller's body stream (a chunk that is not bytes).
+      return make(
+        'InvalidArgument',
+        `The body of ${what} yielded a chunk that is not bytes; body streams must yield Uint8Array chunks.`,
+      );
     default: {
+      if (typeof (e as { syscall?: unknown } | null)?.syscall !== 'string') {
+        // Not a file-system error: let the base describe it.
+        return toStorageError(e, { key });
+      }
       const message = e instanceof Error ? e.message.replace(/, \w+ '[^']*'( -> '[^']*')?$/, '') : String(e);
       return make('Unknown', `The file system failed on ${what}: ${message}`);
     }

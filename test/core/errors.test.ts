@@ -64,7 +64,10 @@ describe('isStorageError', () => {
       override name = 'StorageError';
       code = 'PreconditionFailed';
       retryable = false;
-      [Symbol.for('stowage.StorageError')] = true;
+      constructor(message: string) {
+        super(message);
+        (this as unknown as Record<symbol, boolean>)[Symbol.for('stowage.StorageError')] = true;
+      }
     }
     const foreign = new OtherCopyStorageError('etag changed');
     expect(foreign instanceof StorageError).toBe(false);

@@ -15,7 +15,7 @@ import { access, constants } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { freePort, spawnEmulator, tempDir, waitForHttp } from './process.js';
-import { ENDPOINT_VARS, type Emulator } from './types.js';
+import { ENDPOINT_VARS, type Emulator, type EmulatorHandle } from './types.js';
 
 const BINARY = 'fake-gcs-server';
 
@@ -44,6 +44,56 @@ export async function locateFakeGcs(): Promise<string | undefined> {
   return undefined;
 }
 
+/** Options of {@link startFakeGcs}. */
+export interface FakeGcsOptions {
+  /**
+   * 'filesystem' keeps stored objects on disk (low memory); 'memory' is the
+   * only backend of fake-gcs-server that keeps old generations of versioned
+   * buckets. @default 'filesystem'
+   */
+  backend?: 'filesystem' | 'memory';
+}
+
+/** Starts fake-gcs-server on a free 127.0.0.1 port; resolves once it answers. */
+export async function startFakeGcs(options: FakeGcsOptions = {}): Promise<EmulatorHandle> {
+  const binary = await locateFakeGcs();
+  if (!binary) throw new Error('fake-gcs-server is not installed');
+  const port = await freePort();
+  const dataDir = await tempDir('fake-gcs');
+  const endpoint = `http://127.0.0.1:${port}`;
+  const backend = options.backend ?? 'filesystem';
+  const spawned = spawnEmulator(
+    binary,
+    [
+      '-scheme',
+      'http',
+      '-host',
+      '127.0.0.1',
+      '-port',
+      String(port),
+      '-external-url',
+      endpoint,
+      // Path-style URLs (/bucket/object, as V4 signed URLs are) on this host are
+      // served as object requests; fake-gcs-server does not check signatures.
+      '-public-host',
+      '127.0.0.1',
+      '-backend',
+      backend,
+      ...(backend === 'filesystem' ? ['-filesystem-root', dataDir] : []),
+      '-log-level',
+      'error',
+    ],
+    { dataDir },
+  );
+  try {
+    await waitForHttp(`${endpoint}/_internal/healthcheck`, 60_000, spawned.child);
+  } catch (e) {
+    await spawned.stop();
+    throw new Error(`fake-gcs-server did not start: ${(e as Error).message}\n${spawned.output()}`);
+  }
+  return { endpoint, stop: spawned.stop };
+}
+
 export const emulator: Emulator = {
   name: 'gcs',
   envVar: ENDPOINT_VARS.gcs,
@@ -52,38 +102,5 @@ export const emulator: Emulator = {
       ? undefined
       : 'fake-gcs-server is not installed (not on PATH nor in $(go env GOPATH)/bin): run `npm run emulators:install` or `go install github.com/fsouza/fake-gcs-server@latest`';
   },
-  async start() {
-    const binary = await locateFakeGcs();
-    if (!binary) throw new Error('fake-gcs-server is not installed');
-    const port = await freePort();
-    const dataDir = await tempDir('fake-gcs');
-    const endpoint = `http://127.0.0.1:${port}`;
-    const spawned = spawnEmulator(
-      binary,
-      [
-        '-scheme',
-        'http',
-        '-host',
-        '127.0.0.1',
-        '-port',
-        String(port),
-        '-external-url',
-        endpoint,
-        '-backend',
-        'filesystem',
-        '-filesystem-root',
-        dataDir,
-        '-log-level',
-        'error',
-      ],
-      { dataDir },
-    );
-    try {
-      await waitForHttp(`${endpoint}/_internal/healthcheck`, 60_000, spawned.child);
-    } catch (e) {
-      await spawned.stop();
-      throw new Error(`fake-gcs-server did not start: ${(e as Error).message}\n${spawned.output()}`);
-    }
-    return { endpoint, stop: spawned.stop };
-  },
+  start: () => startFakeGcs(),
 };

@@ -1,4 +1,6 @@
 /** The Google Cloud Storage backend, on `@google-cloud/storage` v7. */
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import type { Bucket, File, FileMetadata, Storage } from '@google-cloud/storage';
 import type {
@@ -23,6 +25,7 @@ import { type Capabilities, defineCapabilities } from '../../core/capabilities.j
 import { isStorageError, StorageError, throwIfAborted, toStorageError } from '../../core/errors.js';
 import { resolveRange } from '../../core/range.js';
 import { createStorageClient, isGoogleEndpoint } from './client.js';
+import type { DownloadTarget } from './download.js';
 import { isBucketMissing, mapGcsError } from './errors.js';
 import { generationOf, toObjectInfo } from './info.js';
 import { listObjects } from './list.js';
@@ -62,6 +65,8 @@ export class GcsBackend extends BaseBackend {
   private readonly options: ResolvedGcsOptions;
   private client: Promise<Storage> | undefined;
   private bucketHandle: Bucket | undefined;
+  // Keep-alive sockets for downloads, owned by this backend and closed by close().
+  private agent: HttpAgent | HttpsAgent | undefined;
 
   constructor(options: ResolvedGcsOptions) {
     super();
@@ -129,15 +134,19 @@ export class GcsBackend extends BaseBackend {
       resolveRange(range, info.size);
       return emptyStream();
     }
-    const file = await this.file(key, options.version);
+    const storage = await this.storage();
+    const target: DownloadTarget = {
+      storage,
+      agent: this.agentFor(storage.apiEndpoint),
+      bucket: this.options.bucket,
+      name: this.options.prefix + key,
+      generation: options.version === undefined ? undefined : generationOf(options.version, 'version'),
+      userProject: this.options.userProject,
+      validation: this.options.validation,
+      maxRetries: this.options.maxRetries ?? 3,
+    };
     try {
-      return await this.call('read', key, () =>
-        openRead(file, options, {
-          validation: this.options.validation,
-          idleTimeoutMs: this.options.readIdleTimeout,
-          userProject: this.options.userProject,
-        }),
-      );
+      return await this.call('read', key, () => openRead(target, options, this.options.readIdleTimeout));
     } catch (e) {
       // GCS answers 416 to any range on an empty object; offset 0 is valid there and yields nothing.
       if (isStorageError(e) && e.status === 416 && range?.offset === 0) {
@@ -340,7 +349,14 @@ export class GcsBackend extends BaseBackend {
   }
 
   protected override async doClose(): Promise<void> {
-    // The SDK keeps no sockets of its own beyond the shared HTTP agent.
-    this.bucketHandle = undefined;
+    this.agent?.destroy();
+    this.agent = undefined;
+  }
+
+  private agentFor(apiEndpoint: string): HttpAgent | HttpsAgent {
+    this.agent ??= apiEndpoint.startsWith('https:')
+      ? new HttpsAgent({ keepAlive: true, maxSockets: 64 })
+      : new HttpAgent({ keepAlive: true, maxSockets: 64 });
+    return this.agent;
   }
 }

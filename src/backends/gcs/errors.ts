@@ -110,6 +110,14 @@ export function mapGcsError(e: unknown, context: GcsErrorContext): StorageError 
   if (err.name === 'AbortError' || err.code === 'ABORT_ERR') {
     return new StorageError('Aborted', `${context.operation} was aborted`, base);
   }
+  if (err.code === 'ERR_INVALID_ARG_TYPE') {
+    // A body stream yielded something that is not bytes (Node refuses it before the core's check).
+    return new StorageError(
+      'InvalidArgument',
+      `A body stream yielded a chunk that is not a Uint8Array: ${message}`,
+      base,
+    );
+  }
   if (err.name === 'SigningError') {
     return new StorageError(
       'InvalidConfig',

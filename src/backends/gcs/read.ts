@@ -4,22 +4,11 @@
  * the generation GCS says it is sending, validates checksums on whole reads,
  * and optionally fails a stalled stream after an idle timeout.
  */
-import type { IncomingHttpHeaders } from 'node:http';
 import { Readable, Transform } from 'node:stream';
-import type { File } from '@google-cloud/storage';
 import type { ReadOptions } from '../../core/backend.js';
 import { StorageError } from '../../core/errors.js';
+import { type DownloadTarget, openDownload } from './download.js';
 import { etagMatches } from './info.js';
-
-/** How a download is opened. */
-export interface OpenReadOptions {
-  /** Checksum verified on whole-object reads. */
-  validation: 'crc32c' | 'md5' | false;
-  /** Fail the stream when no byte arrives for this many ms. */
-  idleTimeoutMs?: number;
-  /** Requester Pays project. */
-  userProject?: string;
-}
 
 /** An empty stream (zero-length ranges, empty objects). */
 export function emptyStream(): Readable {
@@ -31,57 +20,26 @@ export function emptyStream(): Readable {
  * arrived and passed the conditions. Errors before that reject; errors after
  * it (including checksum mismatches) destroy the stream.
  */
-export async function openRead(file: File, options: ReadOptions, how: OpenReadOptions): Promise<Readable> {
+export async function openRead(
+  target: DownloadTarget,
+  options: ReadOptions,
+  idleTimeoutMs: number | undefined,
+): Promise<Readable> {
   const range = options.range;
-  const ranged = range !== undefined && !(range.offset === 0 && range.length === undefined);
-  const stream = file.createReadStream({
-    // Bytes are returned as stored; a `contentEncoding: gzip` object stays gzip.
-    decompress: false,
-    validation: ranged ? false : how.validation === false ? false : how.validation,
-    ...(ranged ? { start: range.offset } : {}),
-    ...(ranged && range.length !== undefined ? { end: range.offset + range.length - 1 } : {}),
-    ...(how.userProject !== undefined ? { userProject: how.userProject } : {}),
-  });
-
-  const headers = await new Promise<IncomingHttpHeaders>((resolve, reject) => {
-    const signal = options.signal;
-    const cleanup = () => {
-      stream.off('response', onResponse);
-      stream.off('error', onError);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    const onResponse = (response: { statusCode?: number; status?: number; headers: IncomingHttpHeaders }) => {
-      const status = response.statusCode ?? response.status ?? 0;
-      // Error statuses arrive as an 'error' event carrying the body's message.
-      if (status >= 200 && status < 300) {
-        cleanup();
-        resolve(response.headers);
-      }
-    };
-    const onError = (e: unknown) => {
-      cleanup();
-      reject(e);
-    };
-    const onAbort = () => {
-      cleanup();
-      stream.destroy();
-      reject(new StorageError('Aborted', 'read was aborted', { cause: signal?.reason }));
-    };
-    stream.on('response', onResponse);
-    stream.on('error', onError);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    // The SDK sends the request on the first read; ask for nothing yet.
-    stream.read(0);
-  });
-
-  const generation = headerValue(headers['x-goog-generation']);
-  const failure = conditionFailure(options, generation);
+  const ranged =
+    range !== undefined && !(range.offset === 0 && range.length === undefined)
+      ? { start: range.offset, end: range.length === undefined ? undefined : range.offset + range.length - 1 }
+      : undefined;
+  const { stream, headers } = await openDownload(target, options, ranged);
+  // GCS checks the generation preconditions itself; emulators may not, so check what was served.
+  const generation = headers['x-goog-generation'];
+  const failure = conditionFailure(options, Array.isArray(generation) ? generation[0] : generation);
   if (failure !== undefined) {
     stream.destroy();
     throw failure;
   }
-  if (how.idleTimeoutMs === undefined) return stream;
-  return withIdleTimeout(stream, how.idleTimeoutMs);
+  if (idleTimeoutMs === undefined) return stream;
+  return withIdleTimeout(stream, idleTimeoutMs);
 }
 
 /** The `PreconditionFailed` a read's conditions raise against this generation, if any. */
@@ -104,10 +62,6 @@ export function conditionFailure(
     });
   }
   return undefined;
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
 
 /** Passes bytes through, failing with `Timeout` when the source stalls for `ms`. */

@@ -1,0 +1,243 @@
+/**
+ * Object downloads over the JSON API media endpoint, with the SDK's
+ * credentials but our own HTTP request.
+ *
+ * Why not `File.createReadStream()`: when its stream is destroyed early, the
+ * SDK destroys the whole shared keep-alive agent (a workaround for a
+ * node-fetch leak), which resets every other request in flight on it — so an
+ * early `destroy()`, which the contract allows, broke concurrent and following
+ * requests. Here each download owns its response: destroying it closes that
+ * one socket, and a finished download returns its socket to this backend's
+ * keep-alive pool. It also lets `ifMatch` / `ifNoneMatch` go to GCS as
+ * `ifGenerationMatch` / `ifGenerationNotMatch`, keeps gzip-stored bytes as
+ * stored (no transcoding, no decompression), and checks CRC32C or MD5 of
+ * whole-object reads against `x-goog-hash`.
+ */
+import { createHash } from 'node:crypto';
+import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage } from 'node:http';
+import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
+import type { Storage } from '@google-cloud/storage';
+import type { ReadOptions } from '../../core/backend.js';
+import { StorageError, throwIfAborted } from '../../core/errors.js';
+import { loadSdk } from './client.js';
+import { generationOf } from './info.js';
+
+/** Where and how to download. */
+export interface DownloadTarget {
+  storage: Storage;
+  agent: HttpAgent | HttpsAgent;
+  bucket: string;
+  name: string;
+  generation?: number;
+  userProject?: string;
+  validation: 'crc32c' | 'md5' | false;
+  /** Retries of the opening request on 429, 5xx and network errors. */
+  maxRetries: number;
+}
+
+/** An error shaped like the SDK's `ApiError`, so `mapGcsError` reads it the same way. */
+class DownloadError extends Error {
+  constructor(
+    message: string,
+    readonly code: number,
+    readonly errors: { reason?: string; message?: string }[] | undefined,
+    readonly response: { status: number; headers: Record<string, unknown> },
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** Builds the media URL of an object. */
+function mediaUrl(target: DownloadTarget, options: ReadOptions): URL {
+  const base = target.storage.apiEndpoint.replace(/\/+$/, '');
+  const url = new URL(
+    `${base}/storage/v1/b/${encodeURIComponent(target.bucket)}/o/${encodeURIComponent(target.name)}`,
+  );
+  url.searchParams.set('alt', 'media');
+  if (target.generation !== undefined) url.searchParams.set('generation', String(target.generation));
+  if (target.userProject !== undefined) url.searchParams.set('userProject', target.userProject);
+  // GCS checks these itself; the generation header is checked again by the caller for emulators.
+  const ifMatch = options.ifMatch === undefined ? undefined : generationOf(options.ifMatch, 'ifMatch');
+  if (ifMatch !== undefined) url.searchParams.set('ifGenerationMatch', String(ifMatch));
+  const ifNoneMatch =
+    options.ifNoneMatch === undefined ? undefined : generationOf(options.ifNoneMatch, 'ifMatch');
+  if (ifNoneMatch !== undefined) url.searchParams.set('ifGenerationNotMatch', String(ifNoneMatch));
+  return url;
+}
+
+/** Authorization headers, unless the endpoint is an emulator the SDK would not authenticate to. */
+async function authHeaders(storage: Storage, url: URL): Promise<Record<string, string>> {
+  const service = storage as Storage & { customEndpoint?: boolean; useAuthWithCustomEndpoint?: boolean };
+  if (service.customEndpoint === true && service.useAuthWithCustomEndpoint !== true) return {};
+  const headers = await storage.authClient.getRequestHeaders(url.href);
+  return { ...(headers as Record<string, string>) };
+}
+
+function send(
+  url: URL,
+  agent: HttpAgent | HttpsAgent,
+  headers: Record<string, string>,
+  signal?: AbortSignal,
+) {
+  return new Promise<IncomingMessage>((resolve, reject) => {
+    const requestFn = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = requestFn(url, { method: 'GET', agent: agent as HttpAgent, headers, signal }, resolve);
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function readErrorBody(response: IncomingMessage): Promise<DownloadError> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of response as AsyncIterable<Buffer>) {
+    if (length < 64 * 1024) chunks.push(chunk);
+    length += chunk.byteLength;
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  let message = text.trim() || `HTTP ${response.statusCode}`;
+  let errors: DownloadError['errors'];
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: string; errors?: DownloadError['errors'] } };
+    if (parsed.error?.message) message = parsed.error.message;
+    errors = parsed.error?.errors;
+  } catch {}
+  const status = response.statusCode ?? 0;
+  return new DownloadError(message, status, errors, { status, headers: response.headers });
+}
+
+const RETRYABLE_NETWORK = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+]);
+
+/**
+ * Opens a download and resolves with the response stream once GCS answered
+ * 200 or 206. Other statuses reject with an `ApiError`-shaped error (for
+ * `mapGcsError`); 429, 5xx and network errors are retried first.
+ */
+export async function openDownload(
+  target: DownloadTarget,
+  options: ReadOptions,
+  ranged: { start: number; end?: number } | undefined,
+): Promise<{ stream: Readable; headers: IncomingMessage['headers'] }> {
+  const url = mediaUrl(target, options);
+  for (let attempt = 0; ; attempt++) {
+    throwIfAborted(options.signal, 'read');
+    const headers: Record<string, string> = {
+      ...(await authHeaders(target.storage, url)),
+      // Ask for stored bytes: without it GCS decompresses gzip-encoded objects.
+      'Accept-Encoding': 'gzip',
+      'User-Agent': 'stowage',
+    };
+    if (ranged !== undefined) headers.Range = `bytes=${ranged.start}-${ranged.end ?? ''}`;
+    let response: IncomingMessage;
+    try {
+      response = await send(url, target.agent, headers, options.signal);
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (attempt < target.maxRetries && typeof code === 'string' && RETRYABLE_NETWORK.has(code)) {
+        await backoff(attempt, options.signal);
+        continue;
+      }
+      throw e;
+    }
+    const status = response.statusCode ?? 0;
+    if (status === 200 || status === 206) {
+      return {
+        stream: await validated(response, target.validation, ranged !== undefined),
+        headers: response.headers,
+      };
+    }
+    const error = await readErrorBody(response);
+    if (attempt < target.maxRetries && (status === 429 || status === 408 || status >= 500)) {
+      await backoff(attempt, options.signal);
+      continue;
+    }
+    throw error;
+  }
+}
+
+/** Exponential backoff with full jitter: up to 250 ms, 500 ms, 1 s, ... */
+function backoff(attempt: number, signal?: AbortSignal): Promise<void> {
+  const ms = Math.random() * 250 * 2 ** attempt;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new StorageError('Aborted', 'read was aborted', { cause: signal?.reason }));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Wraps a whole-object response in a checksum check when GCS sent the hash. */
+async function validated(
+  response: IncomingMessage,
+  validation: 'crc32c' | 'md5' | false,
+  ranged: boolean,
+): Promise<Readable> {
+  if (validation === false || ranged) return response;
+  // Hashes are of the stored bytes; only compare when the bytes arrive as stored.
+  const stored = String(response.headers['x-goog-stored-content-encoding'] ?? 'identity');
+  const served = String(response.headers['content-encoding'] ?? 'identity');
+  if (stored !== served && !(stored === 'identity' && served === 'identity')) return response;
+  const hashes = Object.fromEntries(
+    String(response.headers['x-goog-hash'] ?? '')
+      .split(',')
+      .map((pair) => pair.trim())
+      .filter((pair) => pair.includes('='))
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  ) as { crc32c?: string; md5?: string };
+  const expected = validation === 'md5' ? hashes.md5 : hashes.crc32c;
+  if (expected === undefined) return response;
+  const hasher = await makeHasher(validation);
+  const check = new Transform({
+    highWaterMark: 1024 * 1024,
+    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+      hasher.update(chunk);
+      callback(null, chunk);
+    },
+    flush(callback: TransformCallback) {
+      const actual = hasher.digest();
+      if (actual !== expected) {
+        callback(
+          new StorageError(
+            'IntegrityError',
+            `The downloaded bytes do not match the ${validation.toUpperCase()} GCS reported (${expected}, got ${actual}); read the object again.`,
+            { retryable: true },
+          ),
+        );
+        return;
+      }
+      callback();
+    },
+  });
+  response.on('error', (e) => check.destroy(e));
+  response.on('aborted', () =>
+    check.destroy(new StorageError('Unavailable', 'GCS closed the download early.')),
+  );
+  check.on('close', () => {
+    if (!response.destroyed && !response.complete) response.destroy();
+  });
+  return response.pipe(check);
+}
+
+async function makeHasher(kind: 'crc32c' | 'md5'): Promise<{ update(b: Buffer): void; digest(): string }> {
+  if (kind === 'md5') {
+    const md5 = createHash('md5');
+    return { update: (b) => md5.update(b), digest: () => md5.digest('base64') };
+  }
+  const { CRC32C } = await loadSdk();
+  const crc = new CRC32C();
+  return { update: (b) => crc.update(b), digest: () => crc.toString() };
+}

@@ -23,12 +23,13 @@ import type { PreparedBody } from '../../core/body.js';
 import type { Capabilities } from '../../core/capabilities.js';
 import { isStorageError, StorageError, throwIfAborted } from '../../core/errors.js';
 import { resolveRange } from '../../core/range.js';
-import { createClient, loadPresigner, loadSdk } from './client.js';
+import { createClient, loadSdk } from './client.js';
 import { copyObject } from './copy.js';
 import { mapS3Error } from './errors.js';
 import { customerKeyFields, encryptionFields, infoFromHead } from './info.js';
 import { listObjects } from './list.js';
 import type { ResolvedS3Options } from './options.js';
+import { presignRequest } from './presign.js';
 import { upload } from './upload.js';
 
 /** The loaded SDK and the client, made on first use. */
@@ -377,33 +378,7 @@ export class S3Backend extends BaseBackend {
     key: string,
     options: ResolvedPresignOptions,
   ): Promise<PresignedRequest> {
-    const { client, s3 } = await this.connect();
-    const { getSignedUrl } = await loadPresigner();
-    const command =
-      options.method === 'GET'
-        ? new s3.GetObjectCommand({ Bucket: this.options.bucket, Key: this.path(key) })
-        : new s3.PutObjectCommand({
-            Bucket: this.options.bucket,
-            Key: this.path(key),
-            ContentType: options.contentType,
-          });
-    // Since client-s3 3.729 a presigned PUT carries the CRC32 of an empty body,
-    // which breaks every real upload: presign without checksum middleware.
-    command.middlewareStack.remove('flexibleChecksumsMiddleware');
-    command.middlewareStack.remove('flexibleChecksumsInputMiddleware');
-    const headers: Record<string, string> = {};
-    if (options.method === 'PUT' && options.contentType !== undefined)
-      headers['content-type'] = options.contentType;
-    const url = await getSignedUrl(client, command, {
-      expiresIn: options.expiresIn,
-      signableHeaders: new Set(Object.keys(headers)),
-    });
-    return {
-      url,
-      method: options.method,
-      headers,
-      expiresAt: new Date(Date.now() + options.expiresIn * 1000),
-    };
+    return presignRequest(await this.connect(), this.options.bucket, this.path(key), options);
   }
 
   protected override async doClose(): Promise<void> {

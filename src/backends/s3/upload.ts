@@ -50,7 +50,7 @@ export interface UploadResult {
 export function partSizeFor(size: number, partSize: number): number {
   const needed = Math.ceil(size / MAX_PARTS);
   const chosen = Math.max(partSize, Math.ceil(needed / MiB) * MiB, MIN_PART_SIZE);
-  if (chosen > MAX_PART_SIZE) {
+  if (size > 5 * 2 ** 40 || chosen > MAX_PART_SIZE) {
     throw new StorageError('InvalidArgument', `An object of ${size} bytes is over S3's 5 TiB limit.`);
   }
   return chosen;

@@ -1,2 +1,12 @@
-// PLACEHOLDER: replaced by the middleware work.
-export {};
+/** `stowage/middleware/cache`: a read-through cache (see ./cache/index.ts). */
+export {
+  type CacheClearOptions,
+  type CacheClock,
+  CachedBackend,
+  type CacheMiddleware,
+  type CacheOptions,
+  type CacheStats,
+  type CacheStrategy,
+  type CacheWarmResult,
+  cache,
+} from './cache/index.js';

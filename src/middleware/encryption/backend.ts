@@ -65,6 +65,7 @@ export class EncryptedBackend extends ForwardingBackend {
     assertKey(key, 'write');
     throwIfAborted(options.signal, 'write', key);
     const { onProgress, size, metadata, ...rest } = options;
+    checkOnProgress(onProgress);
     checkUserMetadata(metadata);
     const prepared = prepareBody(body, size);
     const { header, dataKey } = await this.newHeader(key);
@@ -103,6 +104,7 @@ export class EncryptedBackend extends ForwardingBackend {
 
   override async read(key: string, options: ReadOptions = {}): Promise<Uint8Array> {
     const { range, onProgress, ...rest } = options;
+    checkOnProgress(onProgress);
     let plain: Uint8Array;
     if (range === undefined) {
       const sealed = await this.next.read(key, rest);
@@ -116,6 +118,7 @@ export class EncryptedBackend extends ForwardingBackend {
 
   override async stream(key: string, options: ReadOptions = {}): Promise<Readable> {
     const { onProgress, ...rest } = options;
+    checkOnProgress(onProgress);
     const plain = await openDecryptedStream(this.next, key, rest, {
       unwrap: (h) => this.unwrap(h, key),
       layout: (info) => this.layoutOf(info),
@@ -223,6 +226,12 @@ export class EncryptedBackend extends ForwardingBackend {
     const metadata = { ...info.metadata };
     delete metadata[MARKER_METADATA_KEY];
     return { ...rest, size: size ?? Math.max(0, info.size - layout.headerLength), metadata };
+  }
+}
+
+function checkOnProgress(onProgress: unknown): void {
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new StorageError('InvalidArgument', '`onProgress` must be a function.');
   }
 }
 

@@ -1,0 +1,197 @@
+/** The backend the `cache` middleware returns: read-through for read/stat/list, invalidating on changes. */
+import { Readable } from 'node:stream';
+import type {
+  Body,
+  ByteRange,
+  CopyOptions,
+  DeleteManyResult,
+  DeleteOptions,
+  Entry,
+  ListOptions,
+  ObjectInfo,
+  ReadOptions,
+  Signal,
+  StatOptions,
+  StorageBackend,
+  WriteOptions,
+} from '../../core/backend.js';
+import { checkKnownOptions } from '../../core/base.js';
+import { meter } from '../../core/body.js';
+import { StorageError, throwIfAborted } from '../../core/errors.js';
+import { assertKey } from '../../core/keys.js';
+import { ForwardingBackend } from '../../core/layer.js';
+import { resolveRange } from '../../core/range.js';
+import type { CacheCore } from './core.js';
+import { cloneEntry } from './listings.js';
+
+const READ_KEYS = new Set(['range', 'ifMatch', 'ifNoneMatch', 'version', 'signal', 'onProgress']);
+const STAT_KEYS = new Set(['version', 'ifMatch', 'ifNoneMatch', 'signal']);
+const SIGNAL_KEYS = new Set(['signal']);
+
+/** A backend behind a read-through cache. Made by `cache()`. */
+export class CachedBackend extends ForwardingBackend {
+  constructor(
+    next: StorageBackend,
+    private readonly core: CacheCore,
+    private readonly ns: string,
+  ) {
+    super(next);
+  }
+
+  override async read(key: string, options: ReadOptions = {}): Promise<Uint8Array> {
+    checkRead(key, options, READ_KEYS, 'read');
+    // Conditional and versioned reads ask the backend a question the cache cannot answer.
+    if (bypasses(options)) return this.next.read(key, options);
+    const { range, onProgress, signal } = options;
+    let out: Uint8Array;
+    if (range === undefined) {
+      out = (await this.core.readObject(this.ns, key, this.next, signal)).data.slice();
+    } else {
+      const entry = await this.core.lookup(this.ns, key, this.next, true, signal);
+      if (entry?.data === undefined) {
+        // A range of an object not cached whole goes to the backend as it is.
+        this.core.countMiss();
+        return this.next.read(key, options);
+      }
+      const { start, end } = resolveRange(range, entry.data.byteLength);
+      out = entry.data.slice(start, end);
+    }
+    onProgress?.({ loaded: out.byteLength, total: out.byteLength });
+    return out;
+  }
+
+  /** Served from the cache when the whole object is cached; otherwise streamed from the backend (not cached). */
+  override async stream(key: string, options: ReadOptions = {}): Promise<Readable> {
+    checkRead(key, options, READ_KEYS, 'stream');
+    if (bypasses(options)) return this.next.stream(key, options);
+    const entry = await this.core.lookup(this.ns, key, this.next, true, options.signal);
+    if (entry?.data === undefined) {
+      this.core.countMiss();
+      return this.next.stream(key, options);
+    }
+    const { start, end } = resolveRange(options.range, entry.data.byteLength);
+    const slice = Buffer.from(entry.data.slice(start, end));
+    const source = Readable.from(slice.length === 0 ? [] : [slice], { objectMode: false });
+    if (options.onProgress === undefined) return source;
+    return source.pipe(meter({ onProgress: options.onProgress, total: slice.length }));
+  }
+
+  override async stat(key: string, options: StatOptions = {}): Promise<ObjectInfo> {
+    checkRead(key, options, STAT_KEYS, 'stat');
+    if (bypasses(options)) return this.next.stat(key, options);
+    const info = await this.core.statObject(this.ns, key, this.next, options.signal);
+    return cloneEntry({ type: 'object', ...info }) as ObjectInfo & { type: 'object' };
+  }
+
+  override async exists(key: string, options: Signal = {}): Promise<boolean> {
+    assertKey(key, 'exists');
+    checkKnownOptions(options, SIGNAL_KEYS, 'exists');
+    throwIfAborted(options.signal, 'exists', key);
+    const entry = await this.core.lookup(this.ns, key, this.next, false, options.signal, false);
+    return entry !== undefined || this.next.exists(key, options);
+  }
+
+  override list(prefix = '', options: ListOptions = {}): AsyncIterable<Entry> {
+    return this.core.list(this.ns, this.next, prefix, options);
+  }
+
+  override async write(key: string, body: Body, options?: WriteOptions): Promise<ObjectInfo> {
+    try {
+      return await this.next.write(key, body, options);
+    } finally {
+      await this.core.invalidate(this.ns, key);
+    }
+  }
+
+  override async delete(key: string, options?: DeleteOptions): Promise<void> {
+    try {
+      await this.next.delete(key, options);
+    } finally {
+      await this.core.invalidate(this.ns, key);
+    }
+  }
+
+  override async deleteMany(
+    keys: Iterable<string> | AsyncIterable<string>,
+    options?: Signal,
+  ): Promise<DeleteManyResult> {
+    const seen: string[] = [];
+    const tapped =
+      keys !== null && typeof keys === 'object' && (Symbol.iterator in keys || Symbol.asyncIterator in keys)
+        ? (async function* () {
+            for await (const key of keys as AsyncIterable<string>) {
+              seen.push(key);
+              yield key;
+            }
+          })()
+        : keys;
+    try {
+      return await this.next.deleteMany(tapped, options);
+    } finally {
+      for (const key of seen) if (typeof key === 'string') await this.core.invalidate(this.ns, key);
+    }
+  }
+
+  override async copy(from: string, to: string, options?: CopyOptions): Promise<ObjectInfo> {
+    try {
+      return await this.next.copy(from, to, options);
+    } finally {
+      if (typeof to === 'string') await this.core.invalidate(this.ns, to);
+    }
+  }
+
+  override async move(from: string, to: string, options?: CopyOptions): Promise<ObjectInfo> {
+    try {
+      return await this.next.move(from, to, options);
+    } finally {
+      if (typeof from === 'string') await this.core.invalidate(this.ns, from);
+      if (typeof to === 'string') await this.core.invalidate(this.ns, to);
+    }
+  }
+
+  /** Persists hit counts of a persistent cache, then closes the backend (not the cache store). */
+  override async close(): Promise<void> {
+    await this.core.flush();
+    await this.next.close();
+  }
+}
+
+function bypasses(options: ReadOptions | StatOptions): boolean {
+  return options.ifMatch !== undefined || options.ifNoneMatch !== undefined || options.version !== undefined;
+}
+
+/** The checks the backend would make, made here too because a hit never reaches it. */
+function checkRead(
+  key: string,
+  options: ReadOptions | StatOptions,
+  allowed: ReadonlySet<string>,
+  operation: string,
+): void {
+  assertKey(key, operation);
+  checkKnownOptions(options, allowed, operation);
+  throwIfAborted(options.signal, operation, key);
+  const range = (options as ReadOptions).range;
+  if (range !== undefined) checkRange(range);
+  const onProgress = (options as ReadOptions).onProgress;
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new StorageError('InvalidArgument', '`onProgress` must be a function.');
+  }
+}
+
+function checkRange(range: ByteRange): void {
+  if (range === null || typeof range !== 'object') {
+    throw new StorageError('InvalidArgument', '`range` must be { offset, length? }.');
+  }
+  if (!Number.isSafeInteger(range.offset) || range.offset < 0) {
+    throw new StorageError(
+      'InvalidArgument',
+      `\`range.offset\` must be a non-negative integer; got ${range.offset}.`,
+    );
+  }
+  if (range.length !== undefined && (!Number.isSafeInteger(range.length) || range.length < 0)) {
+    throw new StorageError(
+      'InvalidArgument',
+      `\`range.length\` must be a non-negative integer; got ${range.length}.`,
+    );
+  }
+}

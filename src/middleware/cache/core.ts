@@ -1,0 +1,351 @@
+/**
+ * The shared state of one `cache()` middleware: the entry store, counters,
+ * single-flight fetches, the listing cache, and the backends it wraps (each
+ * under its own namespace, so two wrapped backends never share entries).
+ */
+import type { Entry, ListOptions, ObjectInfo, StorageBackend } from '../../core/backend.js';
+import { checkKnownOptions } from '../../core/base.js';
+import { isStorageError, StorageError, throwIfAborted } from '../../core/errors.js';
+import { assertPrefix } from '../../core/keys.js';
+import { cloneEntry, ListingCache } from './listings.js';
+import type { CacheEntry, EntryStore } from './store.js';
+
+/** A source of time in milliseconds (inject one in tests). */
+export interface Clock {
+  /** Milliseconds since an arbitrary epoch; never decreases. */
+  now(): number;
+}
+
+/** Settings of a cache after validation. */
+export interface CacheSettings {
+  ttl: number;
+  maxObjectSize: number;
+  clock: Clock;
+}
+
+/** Counters returned by `stats()`. */
+export interface CacheStats {
+  /** Reads, stats and listings answered from the cache (revalidated ones included). */
+  hits: number;
+  /** Reads, stats and listings that went to the backend. */
+  misses: number;
+  /** Stale entries confirmed unchanged by an `ifNoneMatch` request. */
+  revalidations: number;
+  /** Bytes of object data held. */
+  bytes: number;
+  /** Objects (and infos) held. */
+  entries: number;
+  /** Entries evicted to stay within `maxSize`. */
+  evictions: number;
+  /** Listings held. */
+  listings: number;
+}
+
+/** What `warm()` did. */
+export interface WarmResult {
+  /** Objects now in the cache. */
+  objects: number;
+  /** Their bytes. */
+  bytes: number;
+  /** Objects left out (larger than `maxObjectSize`, or gone meanwhile). */
+  skipped: number;
+}
+
+/** A fetch shared by concurrent misses on one id. */
+interface Flight {
+  promise: Promise<Fetched>;
+  invalidated: boolean;
+}
+
+interface Fetched {
+  info: ObjectInfo;
+  data?: Uint8Array;
+  cacheable: boolean;
+}
+
+const LIST_KEYS = new Set(['recursive', 'startAfter', 'limit', 'pageSize', 'signal']);
+const WARM_CONCURRENCY = 4;
+
+/** The cache behind every backend one `cache()` middleware wraps. */
+export class CacheCore {
+  private readonly backends: { ns: string; backend: StorageBackend }[] = [];
+  private readonly flights = new Map<string, Flight>();
+  private readonly listings = new ListingCache();
+  private hits = 0;
+  private misses = 0;
+  private revalidations = 0;
+
+  constructor(
+    private readonly store: EntryStore,
+    readonly settings: CacheSettings,
+  ) {}
+
+  /** The namespace of a wrapped backend: its position in wrap order ('0', '1', ...). */
+  register(backend: StorageBackend): string {
+    const known = this.backends.find((b) => b.backend === backend);
+    if (known !== undefined) return known.ns;
+    const ns = String(this.backends.length);
+    this.backends.push({ ns, backend });
+    return ns;
+  }
+
+  /** A fresh entry (revalidated if stale and the backend can), or `undefined`. Counts a hit. */
+  async lookup(
+    ns: string,
+    key: string,
+    backend: StorageBackend,
+    needData: boolean,
+    signal?: AbortSignal,
+    count = true,
+  ): Promise<CacheEntry | undefined> {
+    const id = idOf(ns, key);
+    const entry = await this.safe(() => this.store.get(id));
+    if (entry === undefined || (needData && entry.data === undefined)) return undefined;
+    if (this.settings.clock.now() - entry.storedAt < this.settings.ttl) {
+      if (count) this.hits++;
+      return entry;
+    }
+    if (!backend.capabilities.conditionalRead || entry.info.etag === undefined) return undefined;
+    try {
+      await backend.stat(key, { ifNoneMatch: entry.info.etag, signal });
+      return undefined; // changed: the caller fetches it again
+    } catch (e) {
+      if (!isStorageError(e, 'PreconditionFailed')) throw e;
+    }
+    // 304: unchanged, so the cached bytes are good for another `ttl`.
+    const now = this.settings.clock.now();
+    entry.storedAt = now;
+    await this.safe(() => this.store.refresh(id, now));
+    this.revalidations++;
+    if (count) this.hits++;
+    return entry;
+  }
+
+  /** Counts a request that went to the backend. */
+  countMiss(): void {
+    this.misses++;
+  }
+
+  /** Reads a whole object through the cache. Concurrent misses share one fetch. */
+  async readObject(
+    ns: string,
+    key: string,
+    backend: StorageBackend,
+    signal?: AbortSignal,
+    count = true,
+  ): Promise<{ info: ObjectInfo; data: Uint8Array }> {
+    const entry = await this.lookup(ns, key, backend, true, signal, count);
+    if (entry?.data !== undefined) return { info: entry.info, data: entry.data };
+    if (count) this.misses++;
+    const fetched = await this.fly(`r${idOf(ns, key)}`, idOf(ns, key), signal, async () => {
+      // stat first: the etag pins the read (so bytes and info agree) and the size decides the bypass.
+      const info = await backend.stat(key);
+      if (info.size > this.settings.maxObjectSize)
+        return { info, data: await backend.read(key), cacheable: false };
+      const pinned = backend.capabilities.conditionalRead && info.etag !== undefined;
+      try {
+        const data = await backend.read(key, pinned ? { ifMatch: info.etag } : {});
+        return { info, data, cacheable: data.byteLength === info.size };
+      } catch (e) {
+        if (!pinned || !isStorageError(e, 'PreconditionFailed')) throw e;
+        // Replaced between stat and read: serve the new bytes, cache nothing.
+        return { info, data: await backend.read(key), cacheable: false };
+      }
+    });
+    return { info: fetched.info, data: fetched.data! };
+  }
+
+  /** Stats an object through the cache. */
+  async statObject(
+    ns: string,
+    key: string,
+    backend: StorageBackend,
+    signal?: AbortSignal,
+  ): Promise<ObjectInfo> {
+    const entry = await this.lookup(ns, key, backend, false, signal);
+    if (entry !== undefined) return entry.info;
+    this.misses++;
+    const id = idOf(ns, key);
+    const fetched = await this.fly(`s${id}`, id, signal, async () => ({
+      info: await backend.stat(key),
+      cacheable: true,
+    }));
+    return fetched.info;
+  }
+
+  /** Lists through the listing cache. */
+  list(ns: string, backend: StorageBackend, prefix: string, options: ListOptions): AsyncIterable<Entry> {
+    return {
+      [Symbol.asyncIterator]: () => this.listEntries(ns, backend, prefix, options)[Symbol.asyncIterator](),
+    };
+  }
+
+  private async *listEntries(ns: string, backend: StorageBackend, prefix: string, options: ListOptions) {
+    assertPrefix(prefix, 'list');
+    checkKnownOptions(options, LIST_KEYS, 'list');
+    throwIfAborted(options.signal, 'list');
+    const { recursive = true, startAfter = null, limit = null } = options;
+    const id = JSON.stringify([ns, prefix, recursive, startAfter, limit]);
+    const cached = this.listings.get(id, this.settings.clock.now(), this.settings.ttl);
+    if (cached !== undefined) {
+      this.hits++;
+      for (const entry of cached) {
+        throwIfAborted(options.signal, 'list');
+        yield cloneEntry(entry);
+      }
+      return;
+    }
+    this.misses++;
+    const pending = this.listings.begin(ns, prefix);
+    const storedAt = this.settings.clock.now();
+    let collected: Entry[] | undefined = [];
+    try {
+      for await (const entry of backend.list(prefix, options)) {
+        collected?.push(cloneEntry(entry));
+        if ((collected?.length ?? 0) > 10_000) collected = undefined;
+        yield entry;
+      }
+      this.listings.end(pending, id, collected, storedAt);
+    } finally {
+      this.listings.end(pending, id, undefined, storedAt);
+    }
+  }
+
+  /** Forgets a key (and every listing that could include it), after a change through the cache. */
+  async invalidate(ns: string, key: string): Promise<void> {
+    const id = idOf(ns, key);
+    for (const kind of ['r', 's']) {
+      const flight = this.flights.get(kind + id);
+      if (flight !== undefined) {
+        flight.invalidated = true;
+        this.flights.delete(kind + id);
+      }
+    }
+    this.listings.invalidate(ns, key);
+    await this.safe(() => this.store.delete(id));
+  }
+
+  stats(): CacheStats {
+    const counters = this.store.counters();
+    return {
+      hits: this.hits,
+      misses: this.misses,
+      revalidations: this.revalidations,
+      bytes: counters.bytes,
+      entries: counters.entries,
+      evictions: counters.evictions,
+      listings: this.listings.size,
+    };
+  }
+
+  /** Drops entries stored (or last revalidated) more than `olderThanMs` ago; all without it. */
+  async clear(olderThanMs?: number): Promise<void> {
+    const cutoff = olderThanMs === undefined ? undefined : this.settings.clock.now() - olderThanMs;
+    if (cutoff === undefined) {
+      for (const flight of this.flights.values()) flight.invalidated = true;
+      this.flights.clear();
+    }
+    this.listings.clear(cutoff);
+    await this.store.clear(cutoff);
+  }
+
+  /** Reads every object under `prefix`, in every wrapped backend, into the cache. */
+  async warm(prefix: string): Promise<WarmResult> {
+    const result: WarmResult = { objects: 0, bytes: 0, skipped: 0 };
+    const running = new Set<Promise<void>>();
+    for (const { ns, backend } of this.backends) {
+      for await (const entry of backend.list(prefix)) {
+        if (entry.type !== 'object') continue;
+        if (entry.size > this.settings.maxObjectSize) {
+          result.skipped++;
+          continue;
+        }
+        const task: Promise<void> = this.readObject(ns, entry.key, backend, undefined, false)
+          .then(({ data }) => {
+            result.objects++;
+            result.bytes += data.byteLength;
+          })
+          .catch((e: unknown) => {
+            if (!isStorageError(e, 'NotFound')) throw e;
+            result.skipped++;
+          })
+          .finally(() => running.delete(task));
+        running.add(task);
+        if (running.size >= WARM_CONCURRENCY) await Promise.race(running);
+      }
+    }
+    await Promise.all(running);
+    return result;
+  }
+
+  /** Persists hit counts (persistent stores). */
+  async flush(): Promise<void> {
+    await this.safe(() => this.store.flush());
+  }
+
+  /** Runs (or joins) the fetch for `flightId`; stores its result unless invalidated meanwhile. */
+  private async fly(
+    flightId: string,
+    id: string,
+    signal: AbortSignal | undefined,
+    fetch: () => Promise<Fetched>,
+  ): Promise<Fetched> {
+    let flight = this.flights.get(flightId);
+    if (flight === undefined) {
+      const current: Flight = { invalidated: false, promise: undefined as never };
+      current.promise = fetch().then(
+        async (fetched) => {
+          if (this.flights.get(flightId) === current) this.flights.delete(flightId);
+          if (fetched.cacheable && !current.invalidated) {
+            const entry: CacheEntry = { info: fetched.info, storedAt: this.settings.clock.now(), hits: 0 };
+            if (fetched.data !== undefined) entry.data = fetched.data;
+            await this.safe(() => this.store.set(id, entry));
+          }
+          return fetched;
+        },
+        (e: unknown) => {
+          if (this.flights.get(flightId) === current) this.flights.delete(flightId);
+          throw e;
+        },
+      );
+      flight = current;
+      this.flights.set(flightId, flight);
+    }
+    return untilAborted(flight.promise, signal);
+  }
+
+  /** Store failures never fail a call: the cache steps aside and the backend answers. */
+  private async safe<T>(op: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await op();
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** The entry id of a key in a namespace. */
+export function idOf(ns: string, key: string): string {
+  return `${ns}\u0000${key}`;
+}
+
+/** Waits for a shared promise, but lets one caller's signal give up on it alone. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  throwIfAborted(signal);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () =>
+      reject(new StorageError('Aborted', 'The read was aborted', { cause: signal.reason }));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}

@@ -146,6 +146,7 @@ class RunningMigration implements Migration {
       shard: o.shard,
       skipSource: cp?.store === o.from ? (key) => key === cp.key : undefined,
       skipTarget: cp?.store === o.to ? (key) => key === cp.key : undefined,
+      retry: { retries: 3, ...o.retries },
     };
     return {
       selection,

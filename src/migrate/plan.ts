@@ -7,6 +7,7 @@
  */
 import type { Entry, ObjectInfo, StorageBackend } from '../core/backend.js';
 import { compareKeys } from '../core/keys.js';
+import { type RetryPolicyOptions, retrying } from '../core/retry-policy.js';
 import { inShard, type Shard } from './shard.js';
 import type { CompareMode } from './types.js';
 import { sameContent } from './verify.js';
@@ -33,6 +34,43 @@ export interface Selection {
   skipSource?: (key: string) => boolean;
   /** Target keys never to touch (e.g. the checkpoint when it lives in the target). */
   skipTarget?: (key: string) => boolean;
+  /** Retry policy of listing requests. */
+  retry?: RetryPolicyOptions;
+}
+
+/**
+ * A listing that survives retryable errors: after a failed page it reopens
+ * after the last key it yielded, under the shared retry policy.
+ */
+export async function* resilientList(
+  backend: StorageBackend,
+  prefix: string,
+  startAfter: string | undefined,
+  signal: AbortSignal | undefined,
+  retry: RetryPolicyOptions | undefined,
+): AsyncGenerator<Entry> {
+  let last = startAfter;
+  const open = () =>
+    backend
+      .list(prefix, { signal, ...(last !== undefined ? { startAfter: last } : {}) })
+      [Symbol.asyncIterator]();
+  let iterator = open();
+  try {
+    while (true) {
+      const result = await retrying(
+        async (attempt) => {
+          if (attempt > 1) iterator = open();
+          return iterator.next();
+        },
+        { ...retry, signal },
+      );
+      if (result.done) return;
+      last = result.value.key;
+      yield result.value;
+    }
+  } finally {
+    await iterator.return?.();
+  }
 }
 
 /** Objects of `backend` under `prefix`, with keys relative to it, after `startAfterRel`. */
@@ -42,12 +80,10 @@ export async function* relativeObjects(
   startAfterRel: string | undefined,
   signal: AbortSignal | undefined,
   skip?: (key: string) => boolean,
+  retry?: RetryPolicyOptions,
 ): AsyncGenerator<{ rel: string; info: ObjectInfo }> {
-  const listing = backend.list(prefix, {
-    signal,
-    ...(startAfterRel !== undefined ? { startAfter: prefix + startAfterRel } : {}),
-  });
-  for await (const entry of listing as AsyncIterable<Entry>) {
+  const after = startAfterRel !== undefined ? prefix + startAfterRel : undefined;
+  for await (const entry of resilientList(backend, prefix, after, signal, retry)) {
     if (entry.type !== 'object') continue;
     if (skip?.(entry.key)) continue;
     const { type: _type, ...info } = entry;
@@ -65,8 +101,16 @@ export async function* pairListings(
   signal: AbortSignal | undefined,
 ): AsyncGenerator<PairedEntry> {
   const { prefix, targetPrefix, filter, shard } = selection;
-  const sources = relativeObjects(selection.from, prefix, startAfterRel, signal, selection.skipSource);
-  const targets = relativeObjects(selection.to, targetPrefix, startAfterRel, signal, selection.skipTarget);
+  const { retry } = selection;
+  const sources = relativeObjects(selection.from, prefix, startAfterRel, signal, selection.skipSource, retry);
+  const targets = relativeObjects(
+    selection.to,
+    targetPrefix,
+    startAfterRel,
+    signal,
+    selection.skipTarget,
+    retry,
+  );
   for await (const pair of mergeSorted(sources, targets)) {
     if (!inShard(pair.rel, shard)) continue;
     if (filter !== undefined) {

@@ -10,10 +10,11 @@ import { setMaxListeners } from 'node:events';
 import type { ObjectInfo, StorageBackend } from '../core/backend.js';
 import { isStorageError, StorageError } from '../core/errors.js';
 import { assertKey } from '../core/keys.js';
-import { retrying } from '../core/retry-policy.js';
+import { type RetryPolicyOptions, retrying } from '../core/retry-policy.js';
 import { bandwidthLimit } from './bandwidth.js';
 import { TaskPool } from './context.js';
 import { copyObject } from './copy.js';
+import { resilientList } from './plan.js';
 import { ProgressTracker } from './progress.js';
 import { decide, type Side, type SyncAction, type SyncItem, mergeThree, other } from './sync-plan.js';
 import { fingerprint, isStateKey, readState, type StateLine, StateWriter } from './sync-state.js';
@@ -142,7 +143,8 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
   };
 
   const skip = (key: string) => isStateKey(key, o.state.key);
-  const list = (side: Side) => objects(sides[side], o.state.store === sides[side] ? skip : undefined, signal);
+  const list = (side: Side) =>
+    objects(sides[side], o.state.store === sides[side] ? skip : undefined, signal, retry);
   let aborted = false;
   try {
     const items = mergeThree(list('a'), list('b'), readState(o.state.store, o.state.key, signal));
@@ -206,8 +208,9 @@ async function* objects(
   backend: StorageBackend,
   skip: ((key: string) => boolean) | undefined,
   signal: AbortSignal,
+  retry: RetryPolicyOptions,
 ): AsyncGenerator<ObjectInfo> {
-  for await (const entry of backend.list('', { signal })) {
+  for await (const entry of resilientList(backend, '', undefined, signal, retry)) {
     if (entry.type !== 'object' || skip?.(entry.key)) continue;
     const { type: _type, ...info } = entry;
     yield info;

@@ -39,7 +39,10 @@ describe('sync both ways', () => {
     expect(await contents(b)).toEqual(await contents(a));
 
     const third = await run();
-    expect(third).toMatchObject({ a: { created: 0, updated: 0, deleted: 0 }, b: { created: 0, updated: 0, deleted: 0 } });
+    expect(third).toMatchObject({
+      a: { created: 0, updated: 0, deleted: 0 },
+      b: { created: 0, updated: 0, deleted: 0 },
+    });
     expect(third.unchanged).toBe(2);
   });
 
@@ -53,9 +56,9 @@ describe('sync both ways', () => {
   });
 
   it.each([
-    ['newer', 'b-new!', undefined],
-    ['a', 'a-new', undefined],
-    ['b', 'b-new!', undefined],
+    ['newer', 'b-new!'],
+    ['a', 'a-new'],
+    ['b', 'b-new!'],
   ] as const)('resolves a conflict with policy %s', async (policy, expected) => {
     const { a, b, run } = setup('both', { conflict: policy });
     await a.write('k.txt', 'v1');
@@ -65,7 +68,11 @@ describe('sync both ways', () => {
     await b.write('k.txt', 'b-new!');
     const report = await run();
     expect(report.conflicts).toEqual([
-      expect.objectContaining({ key: 'k.txt', kind: 'both-changed', winner: expected === 'a-new' ? 'a' : 'b' }),
+      expect.objectContaining({
+        key: 'k.txt',
+        kind: 'both-changed',
+        winner: expected === 'a-new' ? 'a' : 'b',
+      }),
     ]);
     expect(await text(a, 'k.txt')).toBe(expected);
     expect(await text(b, 'k.txt')).toBe(expected);
@@ -81,7 +88,9 @@ describe('sync both ways', () => {
     await b.write('dir/k.txt', 'b-new!');
     const report = await run();
     const renamed = 'dir/k.conflict-a-20260102T030405Z.txt';
-    expect(report.conflicts).toEqual([{ key: 'dir/k.txt', kind: 'both-changed', winner: 'b', renamedTo: renamed }]);
+    expect(report.conflicts).toEqual([
+      { key: 'dir/k.txt', kind: 'both-changed', winner: 'b', renamedTo: renamed },
+    ]);
     for (const side of [a, b]) {
       expect(await text(side, 'dir/k.txt')).toBe('b-new!');
       expect(await text(side, renamed)).toBe('a-new');

@@ -24,7 +24,7 @@ import { type CleanupOptions, type CleanupReport, sweep } from './cleanup.js';
 import { folderConflict, type FsIntent, fsError, hasCode } from './errors.js';
 import type { LockTiming } from './lock.js';
 import { listTree } from './list.js';
-import { MetaStore, toInfo } from './meta.js';
+import { MetaStore, statEtag, toInfo } from './meta.js';
 import { type KeyPath, RootPaths } from './paths.js';
 import { atomicWrite, copyInto, ensureDir, lstatOrUndefined, pruneEmptyDirs, syncPath } from './write.js';
 
@@ -143,9 +143,8 @@ export class LocalBackend extends BaseBackend {
     await this.start();
     try {
       const { stats } = await this.statObject(key);
-      const info = toInfo(key, stats, await this.meta.read(stats));
-      checkConditions(key, info.etag!, options);
-      return info;
+      checkConditions(key, statEtag(stats), options);
+      return toInfo(key, stats, await this.meta.read(stats));
     } catch (e) {
       throw this.mapError(e, key, 'read');
     }
@@ -311,18 +310,15 @@ export class LocalBackend extends BaseBackend {
     let meta = await this.meta.read(moved.stats);
     if (options.metadata !== undefined || options.contentType !== undefined) {
       const base = toInfo(to, moved.stats, meta);
-      meta = this.meta.build(
-        moved.stats,
-        {
-          contentType: options.contentType ?? base.contentType,
-          metadata: options.metadata ?? base.metadata,
-          cacheControl: base.cacheControl,
-          contentDisposition: base.contentDisposition,
-          contentEncoding: base.contentEncoding,
-        },
-        base.etag,
-      );
-      await this.meta.write(moved.stats.ino, meta);
+      meta = this.meta.build(moved.stats, {
+        contentType: options.contentType ?? base.contentType,
+        metadata: options.metadata ?? base.metadata,
+        cacheControl: base.cacheControl,
+        contentDisposition: base.contentDisposition,
+        contentEncoding: base.contentEncoding,
+      });
+      if (meta === undefined) await this.meta.remove(moved.stats.ino);
+      else await this.meta.write(moved.stats.ino, meta);
     }
     return toInfo(to, moved.stats, meta);
   }
@@ -380,9 +376,7 @@ export class LocalBackend extends BaseBackend {
       handle = await open(real, 'r');
       const stats = await handle.stat({ bigint: true });
       if (!stats.isFile()) throw new StorageError('NotFound', `No object at ${describeKey(key)}.`);
-      if (options.ifMatch !== undefined || options.ifNoneMatch !== undefined) {
-        checkConditions(key, toInfo(key, stats, await this.meta.read(stats)).etag!, options);
-      }
+      checkConditions(key, statEtag(stats), options);
       return { handle, stats };
     } catch (e) {
       await handle?.close().catch(() => undefined);

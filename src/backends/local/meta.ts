@@ -1,7 +1,7 @@
 /**
- * Object metadata (etag, content type, custom metadata and the HTTP-style
+ * Object metadata (content type, custom metadata and the HTTP-style
  * headers) kept in sidecar files under `<root>/.stowage/meta/`, one per data
- * file, named after the data file's inode number.
+ * file that has any, named after the data file's inode number.
  *
  * Why by inode: a write creates a temp file (a new inode), writes its
  * sidecar, then renames the temp file over the target. The rename switches
@@ -11,9 +11,14 @@
  * its sidecar stay valid. Each sidecar also records the size and mtime of
  * the file it describes; one that does not match (an orphan whose inode was
  * reused, or a file edited outside stowage) is ignored, and the object then
- * gets default metadata and an etag derived from its inode, size and mtime.
+ * gets default metadata.
+ *
+ * The etag needs no sidecar: it is derived from the file's inode, size and
+ * mtime, and every write stamps its temp file with a unique mtime (see
+ * {@link uniqueMtime}), so each write gets a new etag even when the file
+ * system reuses an inode number and the size is unchanged. A write without
+ * content type, metadata or headers therefore creates one file only.
  */
-import { randomBytes } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
 import { mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,8 +34,6 @@ export interface StoredMeta {
   size: number;
   /** mtime of that data file, in nanoseconds (as a decimal string). */
   mtimeNs: string;
-  /** The object's etag (random, new for every write). */
-  etag: string;
   contentType?: string;
   metadata: Record<string, string>;
   cacheControl?: string;
@@ -47,12 +50,23 @@ export type MetaFields = Pick<
 /** Content type of objects written without one (and of files placed outside stowage). */
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
-/** A fresh etag: 128 random bits, quoted like an HTTP entity tag. */
-export function newEtag(): string {
-  return `"${randomBytes(16).toString('hex')}"`;
+let lastStampMs = 0;
+
+/**
+ * An mtime (in seconds, as `utimes` takes it) unique within this process and
+ * strictly increasing by at least a microsecond: the wall clock with
+ * sub-millisecond digits. Writes stamp their temp files with it, which makes
+ * inode + size + mtime unique per write (file systems keep nanoseconds, and a
+ * reused inode belongs to a later write, so to a later stamp).
+ */
+export function uniqueMtime(): number {
+  let ms = performance.timeOrigin + performance.now();
+  if (ms < lastStampMs + 0.001) ms = lastStampMs + 0.001;
+  lastStampMs = ms;
+  return ms / 1000;
 }
 
-/** The etag of a file without a (valid) sidecar: derived from inode, size and mtime. */
+/** The etag of a data file: its inode, size and mtime (ns), quoted like an HTTP entity tag. */
 export function statEtag(stats: BigIntStats): string {
   return `"${stats.ino.toString(16)}-${stats.size.toString(16)}-${stats.mtimeNs.toString(16)}"`;
 }
@@ -73,15 +87,19 @@ export class MetaStore {
     return join(this.dir, (ino & 0xffn).toString(16).padStart(2, '0'), `${ino.toString(16)}.json`);
   }
 
-  /** Builds the sidecar for a data file just written. */
-  build(stats: BigIntStats, fields: MetaFields, etag = newEtag()): StoredMeta {
-    const meta: StoredMeta = {
-      v: 1,
-      size: Number(stats.size),
-      mtimeNs: stats.mtimeNs.toString(),
-      etag,
-      metadata: fields.metadata ?? {},
-    };
+  /** Builds the sidecar for a data file just written, or `undefined` when there is nothing to keep. */
+  build(stats: BigIntStats, fields: MetaFields): StoredMeta | undefined {
+    const metadata = fields.metadata ?? {};
+    if (
+      fields.contentType === undefined &&
+      Object.keys(metadata).length === 0 &&
+      fields.cacheControl === undefined &&
+      fields.contentDisposition === undefined &&
+      fields.contentEncoding === undefined
+    ) {
+      return undefined;
+    }
+    const meta: StoredMeta = { v: 1, size: Number(stats.size), mtimeNs: stats.mtimeNs.toString(), metadata };
     if (fields.contentType !== undefined) meta.contentType = fields.contentType;
     if (fields.cacheControl !== undefined) meta.cacheControl = fields.cacheControl;
     if (fields.contentDisposition !== undefined) meta.contentDisposition = fields.contentDisposition;
@@ -150,7 +168,7 @@ export function toInfo(key: string, stats: BigIntStats, meta: StoredMeta | undef
     key,
     size: Number(stats.size),
     lastModified: new Date(Number(stats.mtimeNs / 1_000_000n)),
-    etag: meta?.etag ?? statEtag(stats),
+    etag: statEtag(stats),
     contentType: meta?.contentType ?? DEFAULT_CONTENT_TYPE,
     metadata: { ...(meta?.metadata ?? {}) },
   };

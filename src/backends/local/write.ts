@@ -20,6 +20,7 @@ import {
   rmdir,
   stat,
   unlink,
+  utimes,
 } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ObjectInfo } from '../../core/backend.js';
@@ -28,7 +29,7 @@ import { StorageError } from '../../core/errors.js';
 import { describeKey } from '../../core/keys.js';
 import { folderConflict, hasCode } from './errors.js';
 import { type LockTiming, withKeyLock } from './lock.js';
-import { type MetaFields, type MetaStore, toInfo } from './meta.js';
+import { type MetaFields, type MetaStore, statEtag, toInfo, uniqueMtime } from './meta.js';
 import { type KeyPath, type RootPaths, TEMP_PREFIX } from './paths.js';
 
 /** Bytes gathered before each write to disk: 1 MiB, a good size for throughput. */
@@ -71,13 +72,15 @@ export async function atomicWrite(
     ({ path: temp, handle } = await createTemp(ctx, target, key, (path) => open(path, 'wx')));
     if (body.bytes !== undefined) await writeAll(handle, body.bytes);
     else await writeStream(handle, body);
+    const stamp = uniqueMtime();
+    await handle.utimes(stamp, stamp);
     if (ctx.fsync) await handle.sync();
     const stats = await handle.stat({ bigint: true });
     tempIno = stats.ino;
     await handle.close();
     handle = undefined;
     const meta = ctx.meta.build(stats, fields);
-    await ctx.meta.write(stats.ino, meta);
+    if (meta !== undefined) await ctx.meta.write(stats.ino, meta);
     await commit(ctx, key, target, temp, stats.ino, conditions);
     committed = true;
     return toInfo(key, stats, meta);
@@ -108,11 +111,13 @@ export async function copyInto(
       await copyFile(sourceReal, path, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
       return undefined;
     }));
+    const stamp = uniqueMtime();
+    await utimes(temp, stamp, stamp);
     if (ctx.fsync) await syncPath(temp, 'r+');
     const stats = await stat(temp, { bigint: true });
     tempIno = stats.ino;
     const meta = ctx.meta.build(stats, fields);
-    await ctx.meta.write(stats.ino, meta);
+    if (meta !== undefined) await ctx.meta.write(stats.ino, meta);
     await commit(ctx, key, target, temp, stats.ino, conditions);
     committed = true;
     return toInfo(key, stats, meta);
@@ -195,7 +200,7 @@ async function commit(
   if (conditions.ifMatch !== undefined) {
     const expected = conditions.ifMatch;
     await withKeyLock(target.dir, target.name, key, ctx.lock, async () => {
-      const current = await currentEtag(ctx, target.file);
+      const current = await currentEtag(target.file);
       if (current !== expected) {
         throw new StorageError(
           'PreconditionFailed',
@@ -238,7 +243,7 @@ async function replace(
 }
 
 /** The etag of the object at `file`, or `undefined` when there is none. */
-async function currentEtag(ctx: WriteContext, file: string): Promise<string | undefined> {
+async function currentEtag(file: string): Promise<string | undefined> {
   let stats: BigIntStats;
   try {
     stats = await stat(file, { bigint: true });
@@ -247,7 +252,7 @@ async function currentEtag(ctx: WriteContext, file: string): Promise<string | un
     throw e;
   }
   if (!stats.isFile()) return undefined;
-  return toInfo('', stats, await ctx.meta.read(stats)).etag;
+  return statEtag(stats);
 }
 
 /** Removes a failed write's temp file and sidecar, and the directories it created if now empty. */

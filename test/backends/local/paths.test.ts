@@ -62,13 +62,18 @@ describe('local: staying inside the root', () => {
 
   it('stores keys that look like its own files under an escaped name, and lists them back', async () => {
     const { root, storage } = fresh();
-    const keys = ['.stowage/meta/00/1.json', '.stowage-tmp-abc', '.stowagex', '.stowage~y', 'd/.stowage-lock-x'];
+    const keys = [
+      '.stowage/meta/00/1.json',
+      '.stowage-tmp-abc',
+      '.stowagex',
+      '.stowage~y',
+      'd/.stowage-lock-x',
+    ];
     for (const key of keys) await storage.write(key, key);
     for (const key of keys) expect(text(await storage.read(key))).toBe(key);
     expect(await keysOf(storage.list())).toEqual([...keys].sort());
-    // On disk they carry the escape prefix; the backend's own directory is untouched by them.
+    // On disk they carry the escape prefix (no sidecar directory: they have no metadata).
     expect(readdirSync(root).sort()).toEqual([
-      '.stowage',
       '.stowage~.stowage',
       '.stowage~.stowage-tmp-abc',
       '.stowage~.stowagex',

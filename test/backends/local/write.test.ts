@@ -184,7 +184,9 @@ describe('local: conditional writes under contention', () => {
       Array.from({ length: 8 }, async () => {
         for (let done = 0; done < 5; ) {
           const info = await storage.stat('n');
-          const value = Number(text(await storage.read('n', { ifMatch: info.etag }).catch(() => new Uint8Array())));
+          const value = Number(
+            text(await storage.read('n', { ifMatch: info.etag }).catch(() => new Uint8Array())),
+          );
           try {
             await storage.write('n', String(value + 1), { ifMatch: info.etag });
             done++;

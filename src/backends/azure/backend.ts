@@ -115,10 +115,12 @@ export class AzureBackend extends BaseBackend {
       return emptyStream();
     }
     try {
-      const response = await client.download(range?.offset ?? 0, range?.length, {
+      const offset = range?.offset ?? 0;
+      // maxRetryRequests 0: we resume ourselves (see download.ts).
+      const response = await client.download(offset, range?.length, {
         abortSignal: options.signal,
         conditions: { ifMatch: options.ifMatch, ifNoneMatch: options.ifNoneMatch },
-        maxRetryRequests: this.settings.downloadRetries,
+        maxRetryRequests: 0,
         customerProvidedKey: this.cpk,
       });
       const body = response.readableStreamBody;
@@ -132,10 +134,22 @@ export class AzureBackend extends BaseBackend {
         }
       }
       if (body === undefined) return emptyStream();
+      const length = response.contentLength ?? 0;
       return wrapDownload(body, {
         idleTimeoutMs: this.settings.idleTimeoutMs,
         signal: options.signal,
         context,
+        length,
+        retries: this.settings.downloadRetries,
+        reopen: async (delivered) => {
+          const rest = await client.download(offset + delivered, length - delivered, {
+            abortSignal: options.signal,
+            conditions: { ifMatch: response.etag },
+            maxRetryRequests: 0,
+            customerProvidedKey: this.cpk,
+          });
+          return rest.readableStreamBody;
+        },
       });
     } catch (e) {
       if (

@@ -120,7 +120,10 @@ export function toAzureError(e: unknown, context: AzureErrorContext): StorageErr
   }
   if (code === 'ERR_INVALID_ARG_TYPE' && status === undefined) {
     // Node refused a chunk of the body stream (a number, an object): the caller's body is wrong.
-    return make('InvalidArgument', 'A body stream yielded something that is not bytes; streams must yield Uint8Array chunks.');
+    return make(
+      'InvalidArgument',
+      'A body stream yielded something that is not bytes; streams must yield Uint8Array chunks.',
+    );
   }
   if (code === 'ContainerNotFound') {
     return make(

@@ -13,7 +13,9 @@ export type ProxyAction =
   /** Send the headers and this many body bytes, then reset the connection. */
   | { cutAfter: number }
   /** Send the headers and this many body bytes, then send nothing more (until the client leaves). */
-  | { stallAfter: number };
+  | { stallAfter: number }
+  /** Wait this long, then forward. */
+  | { delayMs: number };
 
 /** One request seen by the proxy. */
 export interface SeenRequest {
@@ -63,41 +65,45 @@ export async function startProxy(
       if (!res.writableFinished) seen.clientLeftEarly = true;
       active = active.filter((r) => r !== seen);
     });
-    const forward = httpRequest(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: { ...req.headers, host: upstream.host },
-      },
-      (upstreamRes) => {
-        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-        if (action === 'forward') {
-          upstreamRes.pipe(res);
-          return;
-        }
-        const limit = 'cutAfter' in action ? action.cutAfter : action.stallAfter;
-        let sent = 0;
-        upstreamRes.on('data', (chunk: Buffer) => {
-          if (sent >= limit) return;
-          const part = chunk.subarray(0, limit - sent);
-          sent += part.byteLength;
-          res.write(part);
-          if (sent >= limit) {
-            if ('cutAfter' in action) {
-              res.socket?.destroy();
-              upstreamRes.destroy();
-            } else {
-              upstreamRes.pause();
-            }
+    const send = () => {
+      const forward = httpRequest(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: upstream.host },
+        },
+        (upstreamRes) => {
+          res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+          if (action === 'forward' || 'delayMs' in action) {
+            upstreamRes.pipe(res);
+            return;
           }
-        });
-        res.on('close', () => upstreamRes.destroy());
-      },
-    );
-    forward.on('error', () => res.destroy());
-    req.pipe(forward);
+          const limit = 'cutAfter' in action ? action.cutAfter : action.stallAfter;
+          let sent = 0;
+          upstreamRes.on('data', (chunk: Buffer) => {
+            if (sent >= limit) return;
+            const part = chunk.subarray(0, limit - sent);
+            sent += part.byteLength;
+            res.write(part);
+            if (sent >= limit) {
+              if ('cutAfter' in action) {
+                res.socket?.destroy();
+                upstreamRes.destroy();
+              } else {
+                upstreamRes.pause();
+              }
+            }
+          });
+          res.on('close', () => upstreamRes.destroy());
+        },
+      );
+      forward.on('error', () => res.destroy());
+      req.pipe(forward);
+    };
+    if (typeof action === 'object' && 'delayMs' in action) setTimeout(send, action.delayMs);
+    else send();
   });
   server.on('connection', (socket) => {
     sockets.add(socket);

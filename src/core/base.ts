@@ -354,7 +354,9 @@ export abstract class BaseBackend implements StorageBackend {
       ) {
         throw new StorageError('InvalidArgument', '`keys` must be an iterable or async iterable of keys.');
       }
-      // Validate as keys arrive; an invalid key fails the call before its batch is sent.
+      // An array is validated whole before anything is deleted; other
+      // iterables as keys arrive, so an invalid key fails the call before its batch is sent.
+      if (Array.isArray(keys)) for (const key of keys) assertKey(key, 'deleteMany');
       const validated = (async function* () {
         for await (const key of keys as AsyncIterable<string>) {
           assertKey(key, 'deleteMany');

@@ -77,7 +77,24 @@ export function toReadable(body: Body): Readable {
   if (typeof (body as ReadableStream).getReader === 'function') {
     return Readable.fromWeb(body as never);
   }
-  return Readable.from(body as AsyncIterable<Uint8Array>, { objectMode: false });
+  return Readable.from(checkedChunks(body as AsyncIterable<unknown>), { objectMode: false });
+}
+
+/**
+ * Passes byte chunks through and fails with `InvalidArgument` on anything
+ * else, before Node's own stream machinery throws a bare TypeError for it.
+ */
+async function* checkedChunks(source: AsyncIterable<unknown>): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    if (chunk instanceof Uint8Array) yield chunk;
+    else if (typeof chunk === 'string') yield Buffer.from(chunk);
+    else {
+      throw new StorageError(
+        'InvalidArgument',
+        `A body stream yielded ${describeType(chunk)}; streams must yield Uint8Array chunks.`,
+      );
+    }
+  }
 }
 
 /** Options of {@link meter}. */
@@ -100,8 +117,12 @@ export function meter(options: MeterOptions): Transform & { readonly bytes: numb
   const total = options.total ?? expectedSize;
   let bytes = 0;
   const transform = new Transform({
-    // Let 1 MiB chunks through without splitting or piling up.
-    highWaterMark: 1024 * 1024,
+    // Accept any chunk on the writable side so a non-byte chunk from an
+    // object-mode source gets our InvalidArgument, not Node's TypeError;
+    // buffer a few chunks there and 1 MiB on the readable side.
+    writableObjectMode: true,
+    writableHighWaterMark: 8,
+    readableHighWaterMark: 1024 * 1024,
     transform(chunk: unknown, _encoding, callback: TransformCallback) {
       let buf: Buffer;
       if (Buffer.isBuffer(chunk)) buf = chunk;

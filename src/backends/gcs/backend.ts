@@ -30,7 +30,7 @@ import { isBucketMissing, mapGcsError } from './errors.js';
 import { generationOf, toObjectInfo } from './info.js';
 import { listObjects } from './list.js';
 import type { ResolvedGcsOptions } from './options.js';
-import { cannotSign, signUrl } from './presign.js';
+import { cannotSign, signingProblem, signUrl } from './presign.js';
 import { conditionFailure, emptyStream, openRead } from './read.js';
 import { upload } from './upload.js';
 
@@ -327,23 +327,13 @@ export class GcsBackend extends BaseBackend {
     key: string,
     options: ResolvedPresignOptions,
   ): Promise<PresignedRequest> {
-    const { credentials, keyFilename, apiEndpoint, storage } = this.options;
-    if (
-      storage === undefined &&
-      credentials === undefined &&
-      keyFilename === undefined &&
-      !isGoogleEndpoint(apiEndpoint)
-    ) {
-      throw cannotSign();
-    }
-    if (
-      credentials !== undefined &&
-      credentials.type !== 'external_account' &&
-      credentials.private_key === undefined &&
-      credentials.client_email === undefined
-    ) {
-      throw cannotSign();
-    }
+    const problem = signingProblem({
+      credentials: this.options.credentials,
+      keyFilename: this.options.keyFilename,
+      injected: this.options.storage !== undefined,
+      googleEndpoint: isGoogleEndpoint(this.options.apiEndpoint),
+    });
+    if (problem !== undefined) throw cannotSign(problem);
     const file = await this.file(key);
     return this.call('presign', key, () => signUrl(file, options));
   }

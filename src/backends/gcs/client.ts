@@ -15,8 +15,7 @@ let sdk: Promise<StorageModule> | undefined;
 export function loadSdk(): Promise<StorageModule> {
   sdk ??= import('@google-cloud/storage').catch((e: unknown) => {
     sdk = undefined;
-    const code = (e as { code?: unknown }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+    if (isModuleNotFound(e) || isModuleNotFound((e as { cause?: unknown })?.cause)) {
       throw new StorageError(
         'InvalidConfig',
         'The gcs backend needs the Google Cloud Storage SDK: run `npm install @google-cloud/storage` (v7).',
@@ -26,6 +25,12 @@ export function loadSdk(): Promise<StorageModule> {
     throw e;
   });
   return sdk;
+}
+
+// Loaders and test runners may wrap the resolution error; its code is then on `cause`.
+function isModuleNotFound(e: unknown): boolean {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
 }
 
 /** Connection options shared by the backend and `listBuckets`. */

@@ -26,10 +26,34 @@ export async function signUrl(file: File, options: ResolvedPresignOptions): Prom
   return { url, method: options.method, headers, expiresAt };
 }
 
-/** The error for a backend that has nothing to sign with. */
-export function cannotSign(): StorageError {
+/** The error for a backend whose credentials cannot sign; `why` says what is missing. */
+export function cannotSign(why: string): StorageError {
   return new StorageError(
     'InvalidConfig',
-    'This gcs backend has no credentials that can sign URLs (an emulator endpoint without `keyFilename` or `credentials`). Pass a service-account key with `client_email` and `private_key` to presign.',
+    `These gcs credentials cannot sign URLs: ${why}. Pass a service-account key with \`client_email\` and \`private_key\` (\`keyFilename\` or \`credentials\`), or run as a service account allowed to call IAM signBlob.`,
   );
+}
+
+/**
+ * Why the configured credentials certainly cannot sign, or undefined when
+ * they may (then the SDK tries, and a failure maps to `InvalidConfig` too).
+ */
+export function signingProblem(options: {
+  credentials?: { type?: string; private_key?: string; client_email?: string };
+  keyFilename?: string;
+  injected: boolean;
+  googleEndpoint: boolean;
+}): string | undefined {
+  if (options.injected || options.keyFilename !== undefined) return undefined;
+  const credentials = options.credentials;
+  if (credentials === undefined) {
+    return options.googleEndpoint
+      ? undefined
+      : 'an emulator endpoint without `keyFilename` or `credentials` has no key to sign with';
+  }
+  if (typeof credentials.private_key === 'string' && credentials.private_key !== '') return undefined;
+  // External accounts and impersonation sign through the IAM signBlob API.
+  if (credentials.type === 'external_account' || credentials.type === 'impersonated_service_account')
+    return undefined;
+  return `the \`credentials\` (type ${JSON.stringify(credentials.type ?? 'unknown')}) hold no private key`;
 }

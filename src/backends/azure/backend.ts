@@ -198,8 +198,8 @@ export class AzureBackend extends BaseBackend {
     body: PreparedBody,
     options: ResolvedWriteOptions,
   ): Promise<ObjectInfo> {
-    const { container } = await this.ready();
     const tier = normalizeTier(options.storageClass);
+    const { container } = await this.ready();
     const contentType = options.contentType ?? 'application/octet-stream';
     const params: UploadParams = {
       client: container.getBlockBlobClient(this.settings.prefix + key),
@@ -348,7 +348,18 @@ export class AzureBackend extends BaseBackend {
       if (error.code === 'AlreadyExists') error.key = to;
       throw error;
     }
-    return { info: await this.doStat(to, { signal: options.signal }), sourceEtag };
+    const info = await this.doStat(to, { signal: options.signal });
+    const tier = normalizeTier(options.storageClass);
+    if (tier !== undefined && info.storageClass !== tier) {
+      // Azurite marks the tier of a copy as inferred; setting it again makes it explicit (a no-op on Azure).
+      try {
+        await target.setAccessTier(tier, { abortSignal: options.signal });
+      } catch (e) {
+        throw toAzureError(e, this.context('copy', to));
+      }
+      info.storageClass = tier;
+    }
+    return { info, sourceEtag };
   }
 
   private blob(container: ContainerClient, key: string, version?: string): BlobClient {

@@ -161,7 +161,7 @@ export const azureOptionsSchema = z
     singleUploadThreshold: size.optional(),
     downloadRetries: z.number().int().min(0).max(100).optional(),
     idleTimeout: duration.optional(),
-    syncCopyThreshold: size.optional(),
+    syncCopyThreshold: z.union([z.number().int().nonnegative(), z.string().min(1)]).optional(),
     copyPollInterval: duration.optional(),
     versioning: z.boolean().optional(),
     encryptionScope: z.string().min(1).optional(),

@@ -15,7 +15,9 @@ export type ProxyAction =
   /** Send the headers and this many body bytes, then send nothing more (until the client leaves). */
   | { stallAfter: number }
   /** Wait this long, then forward. */
-  | { delayMs: number };
+  | { delayMs: number }
+  /** Answer with this status and an Azure-style error code, without forwarding. */
+  | { respond: number; errorCode: string };
 
 /** One request seen by the proxy. */
 export interface SeenRequest {
@@ -76,7 +78,7 @@ export async function startProxy(
         },
         (upstreamRes) => {
           res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-          if (action === 'forward' || 'delayMs' in action) {
+          if (action === 'forward' || !('cutAfter' in action || 'stallAfter' in action)) {
             upstreamRes.pipe(res);
             return;
           }
@@ -102,7 +104,16 @@ export async function startProxy(
       forward.on('error', () => res.destroy());
       req.pipe(forward);
     };
-    if (typeof action === 'object' && 'delayMs' in action) setTimeout(send, action.delayMs);
+    if (typeof action === 'object' && 'respond' in action) {
+      req.resume();
+      res.writeHead(action.respond, {
+        'x-ms-error-code': action.errorCode,
+        'content-type': 'application/xml',
+      });
+      res.end(
+        `<?xml version="1.0" encoding="utf-8"?><Error><Code>${action.errorCode}</Code><Message>injected</Message></Error>`,
+      );
+    } else if (typeof action === 'object' && 'delayMs' in action) setTimeout(send, action.delayMs);
     else send();
   });
   server.on('connection', (socket) => {

@@ -64,6 +64,12 @@ const REGISTER: Record<ConformanceGroup, (kit: KitContext) => void> = {
   errors: errorTests,
 };
 
+/** The default teardown: `close()` twice, since `close` must be idempotent. */
+async function closeTwice(backend: StorageBackend): Promise<void> {
+  await backend.close();
+  await backend.close();
+}
+
 /** Options of {@link conformance}. */
 export interface ConformanceOptions {
   /** Name of the suite, e.g. 'memory' or 's3 (moto)'; the top-level `describe` is `conformance: <name>`. */
@@ -77,7 +83,7 @@ export interface ConformanceOptions {
   /**
    * Tears the backend down after the last test (e.g. close it, delete a temp
    * directory). Each test already deletes what it wrote, best effort.
-   * @default calls `backend.close()`
+   * @default calls `backend.close()` twice (close must be idempotent)
    */
   readonly destroy?: (backend: StorageBackend) => Promise<void> | void;
   /**
@@ -185,7 +191,7 @@ export function conformance(options: ConformanceOptions): void {
     const kit = createContext({
       runner,
       create,
-      destroy: options.destroy ?? ((backend) => backend.close()),
+      destroy: options.destroy ?? closeTwice,
       timeout,
       heavy: options.heavy ?? true,
       prefixLabel: options.prefixLabel ?? 'conf',

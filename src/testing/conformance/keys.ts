@@ -26,8 +26,6 @@ export const INVALID_KEYS: readonly (readonly [string, string])[] = [
   ['lone low surrogate', 'a\udc00'],
 ];
 
-const KINDS = INVALID_KEYS.map(([name]) => name).join(', ');
-
 type Call = (s: TestScope, bad: string) => Promise<unknown>;
 
 // One entry per method; `good` is a valid key inside the test's prefix.
@@ -50,7 +48,7 @@ const METHODS: readonly (readonly [string, Call])[] = [
 export function keyTests(kit: KitContext): void {
   kit.describe('keys', () => {
     for (const [method, call] of METHODS) {
-      kit.it(`${method}: an invalid key (${KINDS}) rejects with InvalidKey before any I/O`, async (s) => {
+      kit.it(`${method}: every kind of invalid key rejects with InvalidKey before any I/O`, async (s) => {
         // The source of copy/move exists, so only the bad key can explain a failure.
         if (method.endsWith('(destination)')) await s.backend.write(s.key('from'), 'source');
         for (const [kind, bad] of INVALID_KEYS) {

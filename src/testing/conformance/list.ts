@@ -20,8 +20,8 @@ export function listTests(kit: KitContext): void {
   kit.describe('list', () => {
     kit.it('list: yields in ascending UTF-8 byte order of keys', async (s) => {
       // Astral (above U+FFFF) vs U+E000..U+FFFF disagree in UTF-16 order; '-' < '/' < '0';
-      // upper case before lower case; a key before its extensions. (No key is also a
-      // folder of others: a file system cannot hold both 'a' and 'a/b'.)
+      // upper case before lower case. (No key is also a folder of others: a file
+      // system cannot hold both 'a' and 'a/b'.)
       const names = [
         'a-b',
         'a/b',

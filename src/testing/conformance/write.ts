@@ -33,7 +33,7 @@ async function expectContent(s: TestScope, key: string, bytes: Uint8Array, what:
 export function writeTests(kit: KitContext): void {
   kit.describe('write and bodies', () => {
     for (const [kind, make] of BODY_KINDS) {
-      kit.it(`a ${kind} body round-trips byte-exact`, async (s) => {
+      kit.it(`a body given as ${kind} round-trips byte-exact`, async (s) => {
         const info = await s.backend.write(s.key('body'), make(BODY));
         equal(info.size, BODY.byteLength, 'size in the info write resolves with');
         await expectContent(s, s.key('body'), BODY, `after writing a ${kind}`);

@@ -24,6 +24,8 @@ import {
 } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ObjectInfo } from '../../core/backend.js';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { PreparedBody } from '../../core/body.js';
 import { StorageError } from '../../core/errors.js';
 import { describeKey } from '../../core/keys.js';
@@ -294,22 +296,24 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
   }
 }
 
-/** Streams a body into the handle, gathering chunks into ~1 MiB writes. */
+/**
+ * Streams a body into the handle. A Writable sink with a 1 MiB buffer: while
+ * one write is in flight, later chunks gather and go down in one `writev`,
+ * without being copied into a bigger buffer first.
+ */
 async function writeStream(handle: FileHandle, body: PreparedBody): Promise<void> {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  for await (const chunk of body.stream()) {
-    const buf = chunk as Buffer;
-    if (buf.byteLength === 0) continue;
-    pending.push(buf);
-    pendingBytes += buf.byteLength;
-    if (pendingBytes >= WRITE_CHUNK_BYTES) {
-      await flush(handle, pending, pendingBytes);
-      pending = [];
-      pendingBytes = 0;
-    }
-  }
-  if (pendingBytes > 0) await flush(handle, pending, pendingBytes);
+  const sink = new Writable({
+    highWaterMark: WRITE_CHUNK_BYTES,
+    write(chunk: Buffer, _encoding, callback) {
+      writeAll(handle, chunk).then(() => callback(), callback);
+    },
+    writev(chunks, callback) {
+      const buffers = chunks.map((c) => c.chunk as Buffer);
+      const total = buffers.reduce((n, b) => n + b.byteLength, 0);
+      flush(handle, buffers, total).then(() => callback(), callback);
+    },
+  });
+  await pipeline(body.stream(), sink);
 }
 
 async function flush(handle: FileHandle, chunks: Buffer[], total: number): Promise<void> {

@@ -269,7 +269,13 @@ export class S3Backend extends BaseBackend {
     const { client, s3 } = await this.connect();
     try {
       yield* listObjects(
-        { client, s3, bucket: this.options.bucket, root: this.options.prefix },
+        {
+          client,
+          s3,
+          bucket: this.options.bucket,
+          root: this.options.prefix,
+          verifyFolders: this.capabilities.versioning,
+        },
         prefix,
         options,
       );

@@ -17,6 +17,27 @@ export interface ListRequest {
   bucket: string;
   /** The backend's root prefix ('' or ending in '/'). */
   root: string;
+  /**
+   * Check each folder still holds a current object. In versioned buckets a
+   * folder whose keys all sit behind delete markers is still returned as a
+   * common prefix (seen on MinIO and moto), so versioned backends probe it.
+   */
+  verifyFolders?: boolean;
+}
+
+async function folderHasObjects(
+  request: ListRequest,
+  folder: string,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  const { client, s3, bucket } = request;
+  const page = await client.send(
+    new s3.ListObjectsV2Command({ Bucket: bucket, Prefix: folder, MaxKeys: 1 }),
+    {
+      abortSignal: signal,
+    },
+  );
+  return (page.KeyCount ?? page.Contents?.length ?? 0) > 0;
 }
 
 /** Yields entries under `prefix` (relative to the root), in S3's order. */
@@ -58,6 +79,7 @@ export async function* listObjects(
       const folderKey = folder?.Prefix;
       if (folderKey !== undefined && (objectKey === undefined || compareKeys(folderKey, objectKey) < 0)) {
         j++;
+        if (request.verifyFolders && !(await folderHasObjects(request, folderKey, options.signal))) continue;
         yield { type: 'prefix', key: folderKey.slice(root.length) };
         continue;
       }

@@ -111,6 +111,12 @@ export interface S3Options {
   maxSockets?: number;
   /** SDK retries (the `retry` middleware is the recommended layer; keep this low). @default 3 */
   maxAttempts?: number;
+  /**
+   * The bucket has versioning enabled: writes return a `version`, and reads,
+   * stats and deletes accept `version`. Not available with provider 'r2'.
+   * @default false
+   */
+  versioning?: boolean;
   /** Override the declared capabilities (e.g. a `generic` service that does support conditional writes). */
   capabilities?: Partial<Capabilities>;
   /** @internal set by `r2()` */
@@ -198,6 +204,7 @@ export const s3OptionsSchema = s3ConnectionSchema
           .strict(),
       ])
       .optional(),
+    versioning: z.boolean().optional(),
     capabilities: z.record(z.string(), z.union([z.boolean(), z.number()])).optional(),
   })
   .strict();
@@ -248,7 +255,9 @@ const BASE_CAPABILITIES: Partial<Capabilities> = {
 };
 
 /**
- * What each provider can do. Conditional writes (If-None-Match `*`, If-Match
+ * What each provider can do. `versioning` here says the provider has it; the
+ * backend declares it only with the `versioning: true` option, since it is a
+ * property of the bucket. Conditional writes (If-None-Match `*`, If-Match
  * on PutObject and CompleteMultipartUpload) exist on AWS (since 2024), R2 and
  * MinIO; unknown services get `false` so the options fail loudly instead of
  * being ignored.
@@ -318,8 +327,11 @@ export function resolveS3Options(input: unknown): ResolvedS3Options {
   if (multipartThreshold < 1 || multipartThreshold > MAX_SINGLE_REQUEST) {
     fail('multipartThreshold: must be between 1 byte and 5 GiB');
   }
+  if (parsed.versioning === true && connection.provider === 'r2')
+    fail('versioning: R2 has no object versioning');
   const capabilities = defineCapabilities({
     ...PROVIDER_CAPABILITIES[connection.provider],
+    versioning: PROVIDER_CAPABILITIES[connection.provider].versioning && parsed.versioning === true,
     ...(parsed.capabilities as Partial<Capabilities> | undefined),
   });
   if (parsed.storageClass !== undefined && !capabilities.storageClass) {

@@ -24,7 +24,8 @@ describe('s3 options', () => {
       requestChecksumCalculation: 'WHEN_SUPPORTED',
       forcePathStyle: false,
     });
-    expect(backend.capabilities).toEqual(PROVIDER_CAPABILITIES.aws);
+    expect(backend.capabilities).toEqual({ ...PROVIDER_CAPABILITIES.aws, versioning: false });
+    expect(s3({ bucket: 'my-bucket', versioning: true }).capabilities.versioning).toBe(true);
   });
 
   it('non-AWS providers use WHEN_REQUIRED checksums and path style with an endpoint', () => {

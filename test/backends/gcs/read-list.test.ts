@@ -4,7 +4,7 @@
  * unchecked read preconditions) handled by the adapter.
  */
 import { randomBytes } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { type GcsBackend, gcs, listBuckets } from '../../../src/backends/gcs/index.js';
 import type { Entry } from '../../../src/core/backend.js';
 import { isStorageError } from '../../../src/core/errors.js';

@@ -28,7 +28,7 @@ import { copyBlob } from './copy.js';
 import { deleteBlobs } from './delete.js';
 import { emptyStream, wrapDownload } from './download.js';
 import { azureErrorCode, isBlobAbsent, toAzureError } from './errors.js';
-import { encodeMetadata, toObjectInfo } from './info.js';
+import { encodeMetadata, normalizeTier, toObjectInfo, totalSize } from './info.js';
 import { listBlobs } from './list.js';
 import type { AzureAccountOptions } from './options.js';
 import { SasSigner } from './presign.js';
@@ -59,8 +59,6 @@ interface Ready {
   container: ContainerClient;
   signer: SasSigner;
 }
-
-const TIERS = ['Hot', 'Cool', 'Cold', 'Archive'];
 
 /** The Azure backend. Use `azure()` to make one. */
 export class AzureBackend extends BaseBackend {
@@ -375,6 +373,13 @@ export class AzureBackend extends BaseBackend {
     this.readyPromise ??= (async () => {
       const sdk = await loadSdk();
       const connection = await connect(this.settings.account);
+      if (this.cpk !== undefined && !connection.service.url.startsWith('https:')) {
+        throw new StorageError(
+          'InvalidConfig',
+          '[stowage] [azure] Invalid options: customerProvidedKey: needs an https endpoint (Azure refuses keys sent in clear).',
+          { backend: 'azure' },
+        );
+      }
       const container = connection.service.getContainerClient(this.settings.container);
       return { sdk, connection, container, signer: new SasSigner(sdk, connection) };
     })().catch((e: unknown) => {
@@ -383,25 +388,4 @@ export class AzureBackend extends BaseBackend {
     });
     return this.readyPromise;
   }
-}
-
-/** The total size in a `Content-Range: bytes a-b/total` header. */
-function totalSize(contentRange: string | undefined): number | undefined {
-  const match = contentRange === undefined ? null : /\/(\d+)\s*$/.exec(contentRange);
-  return match ? Number(match[1]) : undefined;
-}
-
-/** Access tiers are case-insensitive here ('cool' → 'Cool'); premium tiers (P10, ...) pass as given. */
-function normalizeTier(tier: string | undefined): string | undefined {
-  if (tier === undefined) return undefined;
-  const known = TIERS.find((t) => t.toLowerCase() === tier.toLowerCase());
-  if (known !== undefined) return known;
-  if (/^P\d+$/i.test(tier)) return tier.toUpperCase();
-  throw new StorageError(
-    'InvalidArgument',
-    `Unknown Azure access tier ${JSON.stringify(tier)}; use Hot, Cool, Cold or Archive.`,
-    {
-      backend: 'azure',
-    },
-  );
 }

@@ -10,6 +10,7 @@
  * reverses it exactly.
  */
 import type { ObjectInfo } from '../../core/backend.js';
+import { StorageError } from '../../core/errors.js';
 
 const ESCAPED = 'stw_';
 
@@ -88,4 +89,27 @@ export function toObjectInfo(key: string, p: AzureProperties): ObjectInfo {
   if (p.contentEncoding) info.contentEncoding = p.contentEncoding;
   if (p.accessTier !== undefined && p.accessTierInferred !== true) info.storageClass = p.accessTier;
   return info;
+}
+
+const TIERS = ['Hot', 'Cool', 'Cold', 'Archive'];
+
+/** The total size in a `Content-Range: bytes a-b/total` header. */
+export function totalSize(contentRange: string | undefined): number | undefined {
+  const match = contentRange === undefined ? null : /\/(\d+)\s*$/.exec(contentRange);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Access tiers are case-insensitive here ('cool' → 'Cool'); premium tiers (P10, ...) pass as given. */
+export function normalizeTier(tier: string | undefined): string | undefined {
+  if (tier === undefined) return undefined;
+  const known = TIERS.find((t) => t.toLowerCase() === tier.toLowerCase());
+  if (known !== undefined) return known;
+  if (/^P\d+$/i.test(tier)) return tier.toUpperCase();
+  throw new StorageError(
+    'InvalidArgument',
+    `Unknown Azure access tier ${JSON.stringify(tier)}; use Hot, Cool, Cold or Archive.`,
+    {
+      backend: 'azure',
+    },
+  );
 }

@@ -111,6 +111,19 @@ describe('azure() options', () => {
   });
 });
 
+describe('customer-provided keys', () => {
+  it('are refused over http with InvalidConfig, before any request', async () => {
+    const backend = azure({
+      container: 'media',
+      connectionString: `DefaultEndpointsProtocol=http;AccountName=acct;AccountKey=${KEY};BlobEndpoint=http://127.0.0.1:9/acct`,
+      customerProvidedKey: Buffer.alloc(32, 7).toString('base64'),
+    });
+    const error = await backend.write('a.txt', 'x').catch((e: unknown) => e);
+    expect(isStorageError(error, 'InvalidConfig')).toBe(true);
+    expect((error as Error).message).toMatch(/https/);
+  });
+});
+
 describe('metadata names', () => {
   it('keeps identifiers and encodes everything else reversibly into identifiers', () => {
     for (const name of [

@@ -1,0 +1,224 @@
+/**
+ * The azure adapter against raw `@azure/storage-blob` on the same Azurite
+ * (on-disk), in one run: 256 MiB upload and download, and 1,000 × 4 KiB PUT
+ * and GET at concurrency 16. Medians of several rounds, sides alternating
+ * within each round; writes bench/azure/RESULTS.md.
+ *
+ * Run: `npx tsx bench/azure/run.ts` (env BENCH_ROUNDS, BENCH_BIG_ROUNDS, BENCH_BIG_MIB to change the sizes).
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { Readable } from 'node:stream';
+import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import { azure } from '../../src/backends/azure/index.js';
+import type { StorageBackend } from '../../src/core/backend.js';
+import { azuriteConnectionString, startAzurite } from '../../test/emulators/azurite.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const BIG_ROUNDS = Number(process.env.BENCH_BIG_ROUNDS ?? 5);
+const BIG = Number(process.env.BENCH_BIG_MIB ?? 256) * 1024 * 1024;
+const SMALL = 4 * 1024;
+const SMALL_COUNT = 1000;
+const CONCURRENCY = 16;
+const BLOCK_SIZE = 8 * 1024 * 1024;
+const BLOCK_CONCURRENCY = 4;
+
+/** A stream over `data` in 64 KiB chunks, length unknown to the consumer (as a file or socket would be). */
+function streamOf(data: Buffer): Readable {
+  let offset = 0;
+  return new Readable({
+    read() {
+      if (offset >= data.byteLength) {
+        this.push(null);
+        return;
+      }
+      const end = Math.min(data.byteLength, offset + 64 * 1024);
+      this.push(data.subarray(offset, end));
+      offset = end;
+    },
+  });
+}
+
+async function drain(stream: NodeJS.ReadableStream): Promise<number> {
+  let n = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) n += chunk.byteLength;
+  return n;
+}
+
+async function pool(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
+}
+
+async function timed(fn: () => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+interface Side {
+  bigUp(): Promise<void>;
+  bigDown(): Promise<void>;
+  smallPut(): Promise<void>;
+  smallGet(): Promise<void>;
+}
+
+function rawSide(container: ContainerClient, big: Buffer, small: Buffer): Side {
+  return {
+    bigUp: async () => {
+      await container
+        .getBlockBlobClient('raw/big.bin')
+        .uploadStream(streamOf(big), BLOCK_SIZE, BLOCK_CONCURRENCY);
+    },
+    bigDown: async () => {
+      const response = await container.getBlobClient('raw/big.bin').download();
+      if ((await drain(response.readableStreamBody!)) !== big.byteLength) throw new Error('short download');
+    },
+    smallPut: () =>
+      pool(SMALL_COUNT, CONCURRENCY, async (i) => {
+        await container.getBlockBlobClient(`raw/small/${i}`).upload(small, small.byteLength);
+      }),
+    smallGet: () =>
+      pool(SMALL_COUNT, CONCURRENCY, async (i) => {
+        const response = await container.getBlobClient(`raw/small/${i}`).download();
+        if ((await drain(response.readableStreamBody!)) !== SMALL) throw new Error('short read');
+      }),
+  };
+}
+
+function adapterSide(storage: StorageBackend, big: Buffer, small: Buffer): Side {
+  return {
+    bigUp: async () => {
+      await storage.write('stowage/big.bin', streamOf(big));
+    },
+    bigDown: async () => {
+      if ((await drain(await storage.stream('stowage/big.bin'))) !== big.byteLength)
+        throw new Error('short download');
+    },
+    smallPut: () =>
+      pool(SMALL_COUNT, CONCURRENCY, async (i) => {
+        await storage.write(`stowage/small/${i}`, small);
+      }),
+    smallGet: () =>
+      pool(SMALL_COUNT, CONCURRENCY, async (i) => {
+        if ((await storage.read(`stowage/small/${i}`)).byteLength !== SMALL) throw new Error('short read');
+      }),
+  };
+}
+
+async function main(): Promise<void> {
+  const handle = await startAzurite();
+  try {
+    const connectionString = azuriteConnectionString(handle.endpoint);
+    const container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient('bench');
+    await container.create();
+    const big = randomBytes(BIG);
+    const small = randomBytes(SMALL);
+    const sides = {
+      raw: rawSide(container, big, small),
+      stowage: adapterSide(
+        azure({
+          container: 'bench',
+          connectionString,
+          blockSize: BLOCK_SIZE,
+          concurrency: BLOCK_CONCURRENCY,
+        }),
+        big,
+        small,
+      ),
+    };
+    const ops = [
+      {
+        name: `${BIG / 1024 / 1024} MiB upload (stream, 8 MiB blocks × 4)`,
+        run: 'bigUp',
+        rounds: BIG_ROUNDS,
+        bytes: BIG,
+      },
+      { name: `${BIG / 1024 / 1024} MiB download (stream)`, run: 'bigDown', rounds: BIG_ROUNDS, bytes: BIG },
+      {
+        name: `${SMALL_COUNT} × 4 KiB PUT (concurrency ${CONCURRENCY})`,
+        run: 'smallPut',
+        rounds: ROUNDS,
+        bytes: SMALL_COUNT * SMALL,
+      },
+      {
+        name: `${SMALL_COUNT} × 4 KiB GET (concurrency ${CONCURRENCY})`,
+        run: 'smallGet',
+        rounds: ROUNDS,
+        bytes: SMALL_COUNT * SMALL,
+      },
+    ] as const;
+    // Warm-up: connections, JIT, and the objects the reads need.
+    for (const side of Object.values(sides)) {
+      await side.bigUp();
+      await side.bigDown();
+      await side.smallPut();
+      await side.smallGet();
+    }
+    const rows: string[] = [];
+    for (const op of ops) {
+      const times: Record<'raw' | 'stowage', number[]> = { raw: [], stowage: [] };
+      for (let round = 0; round < op.rounds; round++) {
+        // Alternate which side goes first so neither always gets the warmer emulator.
+        const order = round % 2 === 0 ? (['raw', 'stowage'] as const) : (['stowage', 'raw'] as const);
+        for (const name of order) times[name].push(await timed(() => sides[name][op.run]()));
+      }
+      const raw = median(times.raw);
+      const ours = median(times.stowage);
+      const mbps = (ms: number) => (op.bytes / 1024 / 1024 / (ms / 1000)).toFixed(1);
+      const line = `| ${op.name} | ${op.rounds} | ${raw.toFixed(0)} ms (${mbps(raw)} MiB/s) | ${ours.toFixed(0)} ms (${mbps(ours)} MiB/s) | ${(raw / ours).toFixed(2)}× |`;
+      console.log(line);
+      rows.push(line);
+    }
+    const report = `# Azure adapter benchmark
+
+Command: \`npx tsx bench/azure/run.ts\` (${new Date().toISOString().slice(0, 10)}).
+
+stowage \`azure()\` against raw \`@azure/storage-blob\` ${sdkVersion()} on one Azurite 3.35 (blob service,
+on-disk \`--location\`, \`--loose --skipApiVersionCheck\`), loopback, same process, in one run.
+Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, shared with other work,
+so absolute figures are noisy; the ratio is what matters. Each cell is the median of the rounds shown;
+within a round the two sides alternate which goes first. Ratio = raw time / stowage time (≥ 1 means
+stowage is as fast or faster; the target is ≥ 0.9×).
+
+- Upload: a ${BIG / 1024 / 1024} MiB stream of unknown length in 64 KiB chunks. Raw: \`uploadStream(stream, 8 MiB, 4)\`.
+  stowage: \`write(key, stream)\` with \`blockSize: 8 MiB, concurrency: 4\` (staged blocks + commit).
+- Download: raw \`download()\` body drained; stowage \`stream()\` drained (with its resume/idle-timeout wrapper).
+- Small objects: raw \`upload(buf, 4096)\` / \`download()\` + drain; stowage \`write(key, bytes)\` / \`read(key)\`.
+
+| operation | rounds | raw SDK | stowage | ratio |
+|---|---|---|---|---|
+${rows.join('\n')}
+`;
+    await writeFile(new URL('./RESULTS.md', import.meta.url), report);
+    console.log('wrote bench/azure/RESULTS.md');
+  } finally {
+    await handle.stop();
+  }
+}
+
+function sdkVersion(): string {
+  try {
+    const pkg = readFileSync(
+      new URL('../../node_modules/@azure/storage-blob/package.json', import.meta.url),
+      'utf8',
+    );
+    return (JSON.parse(pkg) as { version: string }).version;
+  } catch {
+    return '';
+  }
+}
+
+await main();

@@ -5,6 +5,7 @@
 import { deepEqual, equal, rejectsWith, sameBytes } from './assert.js';
 import type { KitContext, TestScope } from './context.js';
 import { collectList, randomBytes } from './fixtures.js';
+import { AWKWARD_NAMES } from './keys.js';
 
 async function source(s: TestScope, name: string, bytes: Uint8Array) {
   return s.backend.write(s.key(name), bytes, {
@@ -130,6 +131,28 @@ export function copyTests(kit: KitContext): void {
         'content after move onto itself',
       );
     });
+
+    kit.it(
+      "copy and move: keys with spaces, '+', '%2F', '&', '<' and non-ASCII characters work at both ends",
+      async (s) => {
+        for (const [i, name] of AWKWARD_NAMES.entries()) {
+          const from = s.key(`from/${name}`);
+          const copied = s.key(`copied/${name}`);
+          const moved = s.key(`moved/${AWKWARD_NAMES[(i + 1) % AWKWARD_NAMES.length]}`);
+          await s.backend.write(from, name);
+          await s.backend.copy(from, copied);
+          equal(
+            Buffer.from(await s.backend.read(copied)).toString(),
+            name,
+            `copy of ${JSON.stringify(name)}`,
+          );
+          await s.backend.move(copied, moved);
+          equal(Buffer.from(await s.backend.read(moved)).toString(), name, `move of ${JSON.stringify(name)}`);
+          equal(await s.backend.exists(copied), false, `source of the move of ${JSON.stringify(name)}`);
+          await s.backend.delete(moved);
+        }
+      },
+    );
 
     kit.it('copy: a zero-byte object copies', async (s) => {
       await s.backend.write(s.key('empty'), '');

@@ -5,6 +5,7 @@
 import { deepEqual, equal, rejectsWith } from './assert.js';
 import type { KitContext } from './context.js';
 import { collectList, mapLimit } from './fixtures.js';
+import { AWKWARD_NAMES } from './keys.js';
 
 /** Registers the delete tests. */
 export function deleteTests(kit: KitContext): void {
@@ -69,6 +70,26 @@ export function deleteTests(kit: KitContext): void {
       deepEqual(result.errors, [], 'errors');
       deepEqual((await collectList(s.backend.list(s.prefix))).length, 0, 'objects left');
     });
+
+    kit.it(
+      "deleteMany: keys with '&', '<', quotes, '%', '+', spaces and non-ASCII characters are deleted",
+      async (s) => {
+        const keys = AWKWARD_NAMES.map((n) => s.key(n));
+        await mapLimit(keys, 8, (k) => s.backend.write(k, 'x'));
+        const result = await s.backend.deleteMany([...keys, s.key('absent & <odd>')]);
+        deepEqual(
+          result.errors.map((e) => `${e.key}: ${e.error.code}`),
+          [],
+          'errors',
+        );
+        equal(result.deleted, keys.length + 1, 'deleted count');
+        deepEqual(
+          (await collectList(s.backend.list(s.prefix))).map((e) => e.key),
+          [],
+          'objects left',
+        );
+      },
+    );
 
     kit.it('deleteMany: an empty list deletes nothing', async (s) => {
       await s.backend.write(s.key('keep'), 'x');

@@ -26,6 +26,23 @@ export const INVALID_KEYS: readonly (readonly [string, string])[] = [
   ['lone low surrogate', 'a\udc00'],
 ];
 
+/**
+ * Valid names that trip URL, XML and header encoding: spaces, '+', '%2F',
+ * '&', '<', quotes, '#', '?', non-ASCII and astral characters.
+ */
+export const AWKWARD_NAMES: readonly string[] = [
+  'sp ace',
+  'plus+sign',
+  'pct%2Fslash',
+  'amp&lt<gt>',
+  `quote"apos'`,
+  'hash#query?x=1',
+  'ñandú ü',
+  '日本語',
+  'emoji😀',
+  'tilde~star*',
+];
+
 type Call = (s: TestScope, bad: string) => Promise<unknown>;
 
 // One entry per method; `good` is a valid key inside the test's prefix.

@@ -6,6 +6,7 @@ import type { Entry } from '../../core/backend.js';
 import { ascending, byteOrder, deepEqual, ensure, equal, keysOf, rejectsWith } from './assert.js';
 import type { KitContext, TestScope } from './context.js';
 import { collectList, mapLimit } from './fixtures.js';
+import { AWKWARD_NAMES } from './keys.js';
 
 async function writeAll(s: TestScope, names: readonly string[], concurrency = 16): Promise<string[]> {
   const keys = names.map((n) => s.key(n));
@@ -128,6 +129,34 @@ export function listTests(kit: KitContext): void {
         'listing of p/a',
       );
     });
+
+    kit.it(
+      "list: prefixes with spaces, '+', '%', '&' and non-ASCII characters match literally",
+      async (s) => {
+        const folders = AWKWARD_NAMES.map((n) => `${n}/`);
+        await writeAll(s, [...folders.map((f) => `${f}inner`), 'sp', 'plus', 'pct/x', 'amp/x']);
+        for (const folder of folders) {
+          deepEqual(
+            keysOf(await collectList(s.backend.list(s.key(folder)))),
+            [s.key(`${folder}inner`)],
+            `list(${JSON.stringify(folder)})`,
+          );
+        }
+        const top = await collectList(s.backend.list(s.prefix, { recursive: false }));
+        const expected = byteOrder([
+          ...folders.map((f) => s.key(f)),
+          s.key('amp/'),
+          s.key('pct/'),
+          s.key('plus'),
+          s.key('sp'),
+        ]);
+        deepEqual(
+          top.map((e) => e.key),
+          expected,
+          'non-recursive listing of awkward folders',
+        );
+      },
+    );
 
     kit.it('list: recursive defaults to true', async (s) => {
       const keys = await writeAll(s, ['d/e/f/g', 'd/h', 'i']);

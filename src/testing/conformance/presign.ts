@@ -5,6 +5,7 @@
 import { ensure, equal, rejectsWith, sameBytes } from './assert.js';
 import type { KitContext } from './context.js';
 import { randomBytes } from './fixtures.js';
+import { AWKWARD_NAMES } from './keys.js';
 
 /** Registers the presign tests. */
 export function presignTests(kit: KitContext): void {
@@ -72,6 +73,40 @@ export function presignTests(kit: KitContext): void {
         );
       }
     });
+
+    kit.it(
+      "presign: keys with spaces, '+', '%2F', '&' and non-ASCII characters work in GET and PUT URLs [presign]",
+      async (s) => {
+        for (const name of AWKWARD_NAMES) {
+          const key = s.key(`p/${name}`);
+          if (!s.caps.presign) {
+            await rejectsWith(
+              s.backend.presign(key, { method: 'GET', expiresIn: 60 }),
+              'Unsupported',
+              'presign GET',
+            );
+            continue;
+          }
+          const put = await s.backend.presign(key, { method: 'PUT', expiresIn: 60 });
+          const body = Buffer.from(`presigned ${name}`);
+          const uploaded = await fetch(put.url, { method: 'PUT', headers: put.headers, body });
+          ensure(uploaded.ok, `presigned PUT of ${JSON.stringify(name)} answered ${uploaded.status}`);
+          sameBytes(
+            await s.backend.read(key),
+            body,
+            `content of ${JSON.stringify(name)} after a presigned PUT`,
+          );
+          const get = await s.backend.presign(key, { method: 'GET', expiresIn: 60 });
+          const downloaded = await fetch(get.url, { headers: get.headers });
+          equal(downloaded.status, 200, `status of the presigned GET of ${JSON.stringify(name)}`);
+          sameBytes(
+            new Uint8Array(await downloaded.arrayBuffer()),
+            body,
+            `presigned GET of ${JSON.stringify(name)}`,
+          );
+        }
+      },
+    );
 
     kit.it(
       'presign: invalid options (method, expiresIn of 0, over 7 days, unknown option) reject with InvalidArgument',

@@ -40,6 +40,17 @@ export function writeTests(kit: KitContext): void {
       });
     }
 
+    kit.it("a Uint8Array that is a view into a larger buffer stores only the view's bytes", async (s) => {
+      const backing = randomBytes(10_000);
+      const view = backing.subarray(1234, 1234 + 4321);
+      const info = await s.backend.write(s.key('view'), view);
+      equal(info.size, 4321, 'size of a written view');
+      await expectContent(s, s.key('view'), view, 'after writing a view');
+      const tiny = new Uint8Array(backing.buffer, backing.byteOffset + 7, 3);
+      await s.backend.write(s.key('tiny'), chunked(tiny, 1));
+      await expectContent(s, s.key('tiny'), tiny, 'after streaming 1-byte views');
+    });
+
     kit.it('a string body is stored as UTF-8', async (s) => {
       const text = 'héllo wörld ✓ 😀 日本';
       const info = await s.backend.write(s.key('text'), text);

@@ -3,7 +3,7 @@
  * bounded memory (about two chunks), and whole-buffer helpers for bodies that
  * are already in memory.
  */
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Progress } from '../../core/backend.js';
 import { StorageError } from '../../core/errors.js';
@@ -52,6 +52,26 @@ export class ByteQueue {
     return out;
   }
 
+  /** Removes the first `n` bytes (`n <= length`) as slices of the queued chunks, without copying. */
+  takeParts(n: number): Buffer[] {
+    const parts: Buffer[] = [];
+    this.length -= n;
+    let left = n;
+    while (left > 0) {
+      const chunk = this.chunks[this.head]!;
+      if (chunk.length <= left) {
+        parts.push(chunk);
+        left -= chunk.length;
+        this.shift();
+      } else {
+        parts.push(chunk.subarray(0, left));
+        this.chunks[this.head] = chunk.subarray(left);
+        left = 0;
+      }
+    }
+    return parts;
+  }
+
   /** The first `n` bytes without removing them. */
   peek(n: number): Buffer {
     const first = this.chunks[this.head]!;
@@ -68,52 +88,82 @@ export class ByteQueue {
   }
 }
 
-/** Encrypts one chunk; returns its ciphertext and tag. */
-export function sealChunk(
-  dataKey: Buffer,
-  header: Header,
-  index: number,
-  last: boolean,
-  plaintext: Buffer,
-): [Buffer, Buffer] {
-  if (index > 0xffffffff) {
-    throw new StorageError(
-      'InvalidArgument',
-      'The object has more than 2^32 chunks; use a larger `chunkSize`.',
-    );
-  }
-  const cipher = createCipheriv('aes-256-gcm', dataKey, chunkNonce(header.noncePrefix, index, last));
-  cipher.setAAD(header.aad);
-  const body = cipher.update(plaintext);
-  cipher.final();
-  return [body, cipher.getAuthTag()];
-}
+/**
+ * Seals and opens the chunks of one object. Holds the data key as a
+ * KeyObject and one nonce buffer, so each chunk costs one cipher set-up and
+ * no copies: chunks come and go as lists of buffer slices.
+ */
+export class ChunkCipher {
+  private readonly key: KeyObject;
+  private readonly nonce: Buffer;
 
-/** Decrypts and authenticates one chunk (ciphertext followed by its tag). */
-export function openChunk(
-  dataKey: Buffer,
-  header: Header,
-  index: number,
-  last: boolean,
-  sealed: Buffer,
-  key?: string,
-): Buffer {
-  if (sealed.length < TAG_BYTES) throw integrity('it is truncated', key);
-  const decipher = createDecipheriv('aes-256-gcm', dataKey, chunkNonce(header.noncePrefix, index, last));
-  decipher.setAAD(header.aad);
-  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
-  const body = decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES));
-  try {
-    decipher.final();
-  } catch {
-    throw integrity(
-      last
-        ? `chunk ${index} fails authentication (the object was modified, truncated, reordered, or its chunks come from another object)`
-        : `chunk ${index} fails authentication (the object was modified, reordered, truncated, or its chunks come from another object)`,
-      key,
-    );
+  constructor(
+    dataKey: Buffer,
+    private readonly header: Header,
+    private readonly objectKey?: string,
+  ) {
+    this.key = createSecretKey(dataKey);
+    this.nonce = chunkNonce(header.noncePrefix, 0, false);
   }
-  return body;
+
+  /** Encrypts the plaintext `parts` of chunk `index`; returns ciphertext pieces, tag last. */
+  seal(index: number, last: boolean, parts: readonly Buffer[]): Buffer[] {
+    const cipher = createCipheriv('aes-256-gcm', this.key, this.nonceFor(index, last));
+    cipher.setAAD(this.header.aad);
+    const out: Buffer[] = [];
+    for (const part of parts) {
+      const body = cipher.update(part);
+      if (body.length > 0) out.push(body);
+    }
+    const rest = cipher.final();
+    if (rest.length > 0) out.push(rest);
+    out.push(cipher.getAuthTag());
+    return out;
+  }
+
+  /** Decrypts and authenticates chunk `index` given as `parts` (ciphertext then tag); returns plaintext pieces. */
+  open(index: number, last: boolean, parts: readonly Buffer[]): Buffer[] {
+    let length = 0;
+    for (const part of parts) length += part.length;
+    if (length < TAG_BYTES) throw integrity('it is truncated', this.objectKey);
+    const decipher = createDecipheriv('aes-256-gcm', this.key, this.nonceFor(index, last));
+    decipher.setAAD(this.header.aad);
+    const out: Buffer[] = [];
+    const tagPieces: Buffer[] = [];
+    let bodyLeft = length - TAG_BYTES;
+    for (const part of parts) {
+      const bodyBytes = Math.min(bodyLeft, part.length);
+      if (bodyBytes > 0) {
+        const plain = decipher.update(bodyBytes === part.length ? part : part.subarray(0, bodyBytes));
+        if (plain.length > 0) out.push(plain);
+        bodyLeft -= bodyBytes;
+      }
+      if (bodyBytes < part.length) tagPieces.push(part.subarray(bodyBytes));
+    }
+    decipher.setAuthTag(tagPieces.length === 1 ? tagPieces[0]! : Buffer.concat(tagPieces));
+    try {
+      const rest = decipher.final();
+      if (rest.length > 0) out.push(rest);
+    } catch {
+      throw integrity(
+        `chunk ${index} fails authentication (the object was modified, truncated or reordered, or the chunk comes from another object)`,
+        this.objectKey,
+      );
+    }
+    return out;
+  }
+
+  private nonceFor(index: number, last: boolean): Buffer {
+    if (index > 0xffffffff) {
+      throw new StorageError(
+        'InvalidArgument',
+        'The object has more than 2^32 chunks; use a larger `chunkSize`.',
+      );
+    }
+    this.nonce.writeUInt32BE(index, 7);
+    this.nonce.writeUInt8(last ? 1 : 0, 11);
+    return this.nonce;
+  }
 }
 
 /** Encrypts a whole in-memory plaintext: header, then every chunk. */
@@ -122,13 +172,11 @@ export function encryptBytes(dataKey: Buffer, header: Header, plaintext: Uint8Ar
   const { chunkSize } = header;
   const chunks = chunkCount(source.length, chunkSize);
   const out = Buffer.allocUnsafe(header.bytes.length + source.length + chunks * TAG_BYTES);
-  header.bytes.copy(out, 0);
-  let offset = header.bytes.length;
+  const cipher = new ChunkCipher(dataKey, header);
+  let offset = header.bytes.copy(out, 0);
   for (let i = 0; i < chunks; i++) {
     const piece = source.subarray(i * chunkSize, Math.min(source.length, (i + 1) * chunkSize));
-    const [body, tag] = sealChunk(dataKey, header, i, i === chunks - 1, piece);
-    offset += body.copy(out, offset);
-    offset += tag.copy(out, offset);
+    for (const sealed of cipher.seal(i, i === chunks - 1, [piece])) offset += sealed.copy(out, offset);
   }
   return out;
 }
@@ -146,11 +194,13 @@ export interface EncryptStreamOptions {
 /** Plaintext in, header and sealed chunks out. Holds at most one chunk plus one input chunk. */
 export class EncryptStream extends Transform {
   private readonly queue = new ByteQueue();
+  private readonly cipher: ChunkCipher;
   private index = 0;
   private loaded = 0;
 
   constructor(private readonly options: EncryptStreamOptions) {
     super({ highWaterMark: options.header.chunkSize * 2 });
+    this.cipher = new ChunkCipher(options.dataKey, options.header);
     this.push(options.header.bytes);
   }
 
@@ -178,7 +228,7 @@ export class EncryptStream extends Transform {
       return;
     }
     this.loaded += buf.length;
-    const { expectedSize, onProgress, header, dataKey } = this.options;
+    const { expectedSize, onProgress, header } = this.options;
     if (expectedSize !== undefined && this.loaded > expectedSize) {
       callback(
         new StorageError(
@@ -191,17 +241,11 @@ export class EncryptStream extends Transform {
     this.queue.push(buf);
     try {
       // A full chunk is sealed only once a byte after it arrived: until then it may be the last one.
+      const sealed: Buffer[] = [];
       while (this.queue.length > header.chunkSize) {
-        const [body, tag] = sealChunk(
-          dataKey,
-          header,
-          this.index++,
-          false,
-          this.queue.take(header.chunkSize),
-        );
-        this.push(body);
-        this.push(tag);
+        sealed.push(...this.cipher.seal(this.index++, false, this.queue.takeParts(header.chunkSize)));
       }
+      this.pushAll(sealed);
     } catch (e) {
       callback(e as Error);
       return;
@@ -211,7 +255,7 @@ export class EncryptStream extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    const { expectedSize, header, dataKey } = this.options;
+    const { expectedSize } = this.options;
     if (expectedSize !== undefined && this.loaded !== expectedSize) {
       callback(
         new StorageError(
@@ -222,14 +266,17 @@ export class EncryptStream extends Transform {
       return;
     }
     try {
-      const [body, tag] = sealChunk(dataKey, header, this.index++, true, this.queue.take(this.queue.length));
-      this.push(body);
-      this.push(tag);
+      this.pushAll(this.cipher.seal(this.index++, true, this.queue.takeParts(this.queue.length)));
     } catch (e) {
       callback(e as Error);
       return;
     }
     callback();
+  }
+
+  /** Pushes the sealed pieces as they are: concatenating them (to spare the 16-byte tags a trip each) measured slower. */
+  private pushAll(pieces: Buffer[]): void {
+    for (const piece of pieces) this.push(piece);
   }
 }
 
@@ -256,7 +303,7 @@ export interface DecryptStreamOptions {
 export class DecryptStream extends Transform {
   private readonly queue = new ByteQueue();
   private header: Header | undefined;
-  private dataKey: Buffer | undefined;
+  private cipher: ChunkCipher | undefined;
   private index: number;
   private skip: number;
   private remaining: number;
@@ -269,48 +316,67 @@ export class DecryptStream extends Transform {
     this.remaining = options.limit ?? Number.POSITIVE_INFINITY;
     if ('header' in options.source) {
       this.header = options.source.header;
-      this.dataKey = options.source.dataKey;
+      this.cipher = new ChunkCipher(options.source.dataKey, options.source.header, options.key);
     }
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
     this.queue.push(chunk);
-    this.drain(false).then(() => callback(), callback);
+    this.step(false, callback);
   }
 
   override _flush(callback: TransformCallback): void {
-    this.drain(true).then(() => callback(), callback);
+    this.step(true, callback);
   }
 
-  private async drain(ending: boolean): Promise<void> {
-    if (this.header === undefined) {
-      const length = this.queue.length >= 8 ? headerLengthOf(this.queue.peek(8)) : undefined;
-      if (length === undefined || this.queue.length < length) {
-        if (ending) throw integrity('it is truncated inside its header', this.options.key);
+  /** Opens what the queue holds; asynchronous only while the header's data key is being unwrapped. */
+  private step(ending: boolean, callback: TransformCallback): void {
+    if (this.cipher !== undefined) {
+      try {
+        this.drain(ending);
+      } catch (e) {
+        callback(e as Error);
         return;
       }
-      const header = decodeHeader(this.queue.take(length));
-      if (!('resolve' in this.options.source)) throw new Error('unreachable');
-      this.dataKey = await this.options.source.resolve(header);
-      this.header = header;
+      callback();
+      return;
     }
-    const header = this.header;
-    const dataKey = this.dataKey!;
-    const sealedSize = header.chunkSize + TAG_BYTES;
+    this.readHeader(ending).then(
+      (ready) => (ready ? this.step(ending, callback) : callback()),
+      (e: unknown) => callback(e as Error),
+    );
+  }
+
+  private async readHeader(ending: boolean): Promise<boolean> {
+    const length = this.queue.length >= 8 ? headerLengthOf(this.queue.peek(8)) : undefined;
+    if (length === undefined || this.queue.length < length) {
+      if (ending) throw integrity('it is truncated inside its header', this.options.key);
+      return false;
+    }
+    const header = decodeHeader(this.queue.take(length));
+    if (!('resolve' in this.options.source)) throw new Error('unreachable: a known header is set up front');
+    const dataKey = await this.options.source.resolve(header);
+    this.header = header;
+    this.cipher = new ChunkCipher(dataKey, header, this.options.key);
+    return true;
+  }
+
+  private drain(ending: boolean): void {
+    const sealedSize = this.header!.chunkSize + TAG_BYTES;
     const final = this.options.finalChunk;
     const key = this.options.key;
     if (final === undefined) {
       // Full read: the stream's last chunk is the object's final chunk.
-      while (this.queue.length > sealedSize) this.open(dataKey, header, false, this.queue.take(sealedSize));
+      while (this.queue.length > sealedSize) this.open(false, this.queue.takeParts(sealedSize));
       if (!ending) return;
       if (this.queue.length === 0 && this.opened)
         throw integrity('it is truncated (its final chunk is missing)', key);
-      this.open(dataKey, header, true, this.queue.take(this.queue.length));
+      this.open(true, this.queue.takeParts(this.queue.length));
       return;
     }
     // Range read: the chunks first..n of an object whose final chunk is `final`.
     while (this.queue.length >= sealedSize && this.index < final) {
-      this.open(dataKey, header, false, this.queue.take(sealedSize));
+      this.open(false, this.queue.takeParts(sealedSize));
     }
     if (!ending) return;
     if (this.queue.length === 0) {
@@ -318,12 +384,12 @@ export class DecryptStream extends Transform {
       return;
     }
     if (this.index > final) throw integrity('it is longer than its size says', key);
-    this.open(dataKey, header, this.index === final, this.queue.take(this.queue.length));
+    this.open(this.index === final, this.queue.takeParts(this.queue.length));
   }
 
-  private open(dataKey: Buffer, header: Header, last: boolean, sealed: Buffer): void {
+  private open(last: boolean, sealed: Buffer[]): void {
     this.opened = true;
-    this.deliver(openChunk(dataKey, header, this.index++, last, sealed, this.options.key));
+    for (const plain of this.cipher!.open(this.index++, last, sealed)) this.deliver(plain);
   }
 
   private deliver(plaintext: Buffer): void {

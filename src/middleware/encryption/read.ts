@@ -4,7 +4,7 @@ import type { ByteRange, ObjectInfo, ReadOptions, StorageBackend } from '../../c
 import { isStorageError, StorageError } from '../../core/errors.js';
 import { assertKey } from '../../core/keys.js';
 import { resolveRange } from '../../core/range.js';
-import { DecryptStream, openChunk } from './chunks.js';
+import { ChunkCipher, DecryptStream } from './chunks.js';
 import {
   chunkCount,
   decodeHeader,
@@ -46,10 +46,12 @@ export async function decryptWhole(
   const chunks = chunkCount(size, chunkSize);
   const out = Buffer.allocUnsafe(size);
   const sealedSize = chunkSize + TAG_BYTES;
+  const cipher = new ChunkCipher(dataKey, header, key);
   for (let i = 0; i < chunks; i++) {
     const start = headerLength + i * sealedSize;
     const piece = sealed.subarray(start, Math.min(sealed.length, start + sealedSize));
-    openChunk(dataKey, header, i, i === chunks - 1, piece, key).copy(out, i * chunkSize);
+    let offset = i * chunkSize;
+    for (const plain of cipher.open(i, i === chunks - 1, [piece])) offset += plain.copy(out, offset);
   }
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }

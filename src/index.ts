@@ -44,6 +44,7 @@ export {
   prepareBody,
   toReadable,
 } from './core/body.js';
+export { guessContentType } from './core/content-type.js';
 export { CAPABILITY_FLAGS, type Capabilities, defineCapabilities } from './core/capabilities.js';
 export { parseOptions } from './core/config.js';
 export {

@@ -66,7 +66,7 @@ export interface StatOptions extends Signal {
 
 /** Options of `write`. */
 export interface WriteOptions extends Signal {
-  /** MIME type stored with the object. @default 'application/octet-stream' (backends may guess from the key) */
+  /** MIME type stored with the object. @default guessed from the key's extension for common types, else 'application/octet-stream' */
   contentType?: string;
   /** Custom metadata. Keys are lower-cased ASCII; values are strings. Needs `capabilities.metadata`. */
   metadata?: Record<string, string>;

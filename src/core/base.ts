@@ -24,6 +24,7 @@ import type {
   WriteOptions,
 } from './backend.js';
 import { collect, meter, type PreparedBody, prepareBody } from './body.js';
+import { guessContentType } from './content-type.js';
 import type { Capabilities } from './capabilities.js';
 import { isStorageError, StorageError, throwIfAborted, toStorageError } from './errors.js';
 import { assertKey, assertPrefix, compareKeys } from './keys.js';
@@ -472,6 +473,7 @@ export abstract class BaseBackend implements StorageBackend {
   private resolveWriteOptions(key: string, options: WriteOptions): ResolvedWriteOptions {
     const { partSize, metadata, ...rest } = options;
     const resolved: ResolvedWriteOptions = { ...rest };
+    if (resolved.contentType === undefined) resolved.contentType = guessContentType(key);
     if (options.size !== undefined && (!Number.isSafeInteger(options.size) || options.size < 0)) {
       throw new StorageError(
         'InvalidArgument',

@@ -4,7 +4,7 @@
  */
 import type { BigIntStats } from 'node:fs';
 import { createReadStream } from 'node:fs';
-import { type FileHandle, link, lstat, mkdir, open, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, lstat, mkdir, open, realpath, stat, unlink } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type {
   CopyOptions,
@@ -21,12 +21,13 @@ import { StorageError } from '../../core/errors.js';
 import { describeKey, MAX_KEY_BYTES } from '../../core/keys.js';
 import { resolveRange } from '../../core/range.js';
 import { type CleanupOptions, type CleanupReport, sweep } from './cleanup.js';
-import { folderConflict, type FsIntent, fsError, hasCode } from './errors.js';
+import { type FsIntent, fsError, hasCode } from './errors.js';
 import type { LockTiming } from './lock.js';
 import { listTree } from './list.js';
+import { moveFile } from './move.js';
 import { MetaStore, statEtag, toInfo } from './meta.js';
 import { type KeyPath, RootPaths } from './paths.js';
-import { atomicWrite, copyInto, ensureDir, lstatOrUndefined, pruneEmptyDirs, syncPath } from './write.js';
+import { atomicWrite, copyInto, pruneEmptyDirs, syncPath } from './write.js';
 
 /** What the local backend can do. */
 export const LOCAL_CAPABILITIES: Capabilities = defineCapabilities({
@@ -272,28 +273,7 @@ export class LocalBackend extends BaseBackend {
       throw this.mapError(e, from, 'read');
     }
     try {
-      await ensureDir(this.paths, target.dir, to);
-      if (options.ifNotExists === true) {
-        await link(source.file, target.file).catch((e: unknown) => {
-          if (hasCode(e, 'EEXIST')) {
-            throw new StorageError('AlreadyExists', `An object already exists at ${describeKey(to)}.`, {
-              key: to,
-              cause: e,
-            });
-          }
-          throw e;
-        });
-        await unlink(source.file);
-      } else {
-        const old = await lstatOrUndefined(target.file);
-        if (old?.isDirectory()) throw folderConflict(to);
-        await rename(source.file, target.file);
-        if (old?.isFile() && old.ino !== stats.ino) await this.meta.remove(old.ino).catch(() => undefined);
-      }
-      if (this.settings.fsync) {
-        await syncPath(target.dir, 'r');
-        await syncPath(source.dir, 'r');
-      }
+      await moveFile(this.context(), source, stats, target, to, options.ifNotExists === true);
     } catch (e) {
       if (hasCode(e, 'EXDEV')) {
         // Another file system is mounted inside the root: copy, then delete.
@@ -307,18 +287,21 @@ export class LocalBackend extends BaseBackend {
     const moved = await this.statObject(to).catch((e: unknown) => {
       throw this.mapError(e, to, 'read');
     });
-    let meta = await this.meta.read(moved.stats);
-    if (options.metadata !== undefined || options.contentType !== undefined) {
-      const base = toInfo(to, moved.stats, meta);
-      meta = this.meta.build(moved.stats, {
-        contentType: options.contentType ?? base.contentType,
-        metadata: options.metadata ?? base.metadata,
-        cacheControl: base.cacheControl,
-        contentDisposition: base.contentDisposition,
-        contentEncoding: base.contentEncoding,
-      });
-      if (meta === undefined) await this.meta.remove(moved.stats.ino);
-      else await this.meta.write(moved.stats.ino, meta);
+    // The sidecar moved with the inode; rewrite it when the content type guessed
+    // from the new key would differ, or when the caller replaces fields.
+    const current = await this.meta.read(moved.stats);
+    const before = toInfo(from, moved.stats, current);
+    const meta = this.meta.build(to, moved.stats, {
+      contentType: options.contentType ?? before.contentType,
+      metadata: options.metadata ?? before.metadata,
+      cacheControl: before.cacheControl,
+      contentDisposition: before.contentDisposition,
+      contentEncoding: before.contentEncoding,
+    });
+    if (meta === undefined) {
+      if (current !== undefined) await this.meta.remove(moved.stats.ino);
+    } else if (JSON.stringify(meta) !== JSON.stringify(current)) {
+      await this.meta.write(moved.stats.ino, meta);
     }
     return toInfo(to, moved.stats, meta);
   }

@@ -23,6 +23,7 @@ import type { BigIntStats } from 'node:fs';
 import { mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ObjectInfo } from '../../core/backend.js';
+import { guessContentType } from '../../core/content-type.js';
 import { hasCode } from './errors.js';
 import { INTERNAL_DIR } from './paths.js';
 
@@ -46,9 +47,6 @@ export type MetaFields = Pick<
   ObjectInfo,
   'contentType' | 'metadata' | 'cacheControl' | 'contentDisposition' | 'contentEncoding'
 >;
-
-/** Content type of objects written without one (and of files placed outside stowage). */
-export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
 let lastStampMs = 0;
 
@@ -87,11 +85,16 @@ export class MetaStore {
     return join(this.dir, (ino & 0xffn).toString(16).padStart(2, '0'), `${ino.toString(16)}.json`);
   }
 
-  /** Builds the sidecar for a data file just written, or `undefined` when there is nothing to keep. */
-  build(stats: BigIntStats, fields: MetaFields): StoredMeta | undefined {
+  /**
+   * Builds the sidecar of the data file of `key`, or `undefined` when there is
+   * nothing to keep: no metadata, no headers, and a content type that is the
+   * one guessed from the key anyway.
+   */
+  build(key: string, stats: BigIntStats, fields: MetaFields): StoredMeta | undefined {
     const metadata = fields.metadata ?? {};
+    const contentType = fields.contentType === guessContentType(key) ? undefined : fields.contentType;
     if (
-      fields.contentType === undefined &&
+      contentType === undefined &&
       Object.keys(metadata).length === 0 &&
       fields.cacheControl === undefined &&
       fields.contentDisposition === undefined &&
@@ -100,7 +103,7 @@ export class MetaStore {
       return undefined;
     }
     const meta: StoredMeta = { v: 1, size: Number(stats.size), mtimeNs: stats.mtimeNs.toString(), metadata };
-    if (fields.contentType !== undefined) meta.contentType = fields.contentType;
+    if (contentType !== undefined) meta.contentType = contentType;
     if (fields.cacheControl !== undefined) meta.cacheControl = fields.cacheControl;
     if (fields.contentDisposition !== undefined) meta.contentDisposition = fields.contentDisposition;
     if (fields.contentEncoding !== undefined) meta.contentEncoding = fields.contentEncoding;
@@ -169,7 +172,7 @@ export function toInfo(key: string, stats: BigIntStats, meta: StoredMeta | undef
     size: Number(stats.size),
     lastModified: new Date(Number(stats.mtimeNs / 1_000_000n)),
     etag: statEtag(stats),
-    contentType: meta?.contentType ?? DEFAULT_CONTENT_TYPE,
+    contentType: meta?.contentType ?? guessContentType(key),
     metadata: { ...(meta?.metadata ?? {}) },
   };
   if (meta?.cacheControl !== undefined) info.cacheControl = meta.cacheControl;

@@ -81,7 +81,7 @@ export async function atomicWrite(
     tempIno = stats.ino;
     await handle.close();
     handle = undefined;
-    const meta = ctx.meta.build(stats, fields);
+    const meta = ctx.meta.build(key, stats, fields);
     if (meta !== undefined) await ctx.meta.write(stats.ino, meta);
     await commit(ctx, key, target, temp, stats.ino, conditions);
     committed = true;
@@ -118,7 +118,7 @@ export async function copyInto(
     if (ctx.fsync) await syncPath(temp, 'r+');
     const stats = await stat(temp, { bigint: true });
     tempIno = stats.ino;
-    const meta = ctx.meta.build(stats, fields);
+    const meta = ctx.meta.build(key, stats, fields);
     if (meta !== undefined) await ctx.meta.write(stats.ino, meta);
     await commit(ctx, key, target, temp, stats.ino, conditions);
     committed = true;

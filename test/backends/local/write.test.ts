@@ -102,6 +102,16 @@ describe('local: atomic writes', () => {
     expect(copied.etag).not.toBe(written.etag);
   });
 
+  it('stores no sidecar for a guessed content type, and keeps the type across a move to another extension', async () => {
+    const { root, storage } = fresh();
+    const written = await storage.write('notes.txt', 'hello');
+    expect(written.contentType).toMatch(/^text\/plain/);
+    expect(filesUnder(root)).toEqual(['notes.txt']);
+    const moved = await storage.move('notes.txt', 'archive/notes.bin');
+    expect(moved.contentType).toBe(written.contentType);
+    expect((await local({ root }).stat('archive/notes.bin')).contentType).toBe(written.contentType);
+  });
+
   it('changes the etag on every write, even of the same bytes', async () => {
     const { storage } = fresh();
     const etags = new Set<string>();

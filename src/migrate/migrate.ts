@@ -226,6 +226,7 @@ class RunningMigration implements Migration {
       const totals = this.options.precount
         ? await this.precount(ctx, resume?.lowWater ?? undefined)
         : undefined;
+      if (totals !== undefined) progress.objectsTotal = totals.objects;
       progress.end();
 
       progress.begin('transfer', totals);

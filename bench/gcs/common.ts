@@ -1,0 +1,55 @@
+/** Small helpers of the gcs benchmark. */
+import { Readable } from 'node:stream';
+
+/** A stream over `data` in 64 KiB chunks, length unknown to the consumer (as a file or socket would be). */
+export function streamOf(data: Buffer): Readable {
+  let offset = 0;
+  return new Readable({
+    read() {
+      if (offset >= data.byteLength) {
+        this.push(null);
+        return;
+      }
+      const end = Math.min(data.byteLength, offset + 64 * 1024);
+      this.push(data.subarray(offset, end));
+      offset = end;
+    },
+  });
+}
+
+/** Reads a stream to the end; resolves with the byte count. */
+export async function drain(stream: NodeJS.ReadableStream): Promise<number> {
+  let n = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) n += chunk.byteLength;
+  return n;
+}
+
+/** Runs `task(0..count-1)` with at most `concurrency` at once. */
+export async function pool(
+  count: number,
+  concurrency: number,
+  task: (i: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
+}
+
+/** Wall-clock and CPU milliseconds (this process, user + system) `fn` took. */
+export async function timed(fn: () => Promise<void>): Promise<{ ms: number; cpuMs: number }> {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await fn();
+  const used = process.cpuUsage(cpu);
+  return { ms: performance.now() - start, cpuMs: (used.user + used.system) / 1000 };
+}
+
+/** The median of some numbers. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

@@ -1,0 +1,207 @@
+/**
+ * The gcs adapter against raw `@google-cloud/storage` on the same
+ * fake-gcs-server (memory backend, started here: its filesystem backend
+ * fsyncs every object, which would make the small-object rounds measure the
+ * disk rather than the clients), in one run: 256 MiB
+ * upload and download, and 1,000 × 4 KiB PUT and GET at concurrency 16.
+ * Medians of several rounds, the two sides alternating which goes first in
+ * each round; then the adapter's peak RSS while streaming 1 GiB of unknown
+ * length (in a child process, so nothing else counts). Writes
+ * bench/gcs/RESULTS.md.
+ *
+ * Run: `npx tsx bench/gcs/run.ts`
+ * (env BENCH_ROUNDS, BENCH_BIG_ROUNDS, BENCH_BIG_MIB, BENCH_RSS_MIB to change the sizes;
+ * STOWAGE_TEST_GCS_ENDPOINT to use a running emulator instead).
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { type Bucket, Storage } from '@google-cloud/storage';
+import { gcs } from '../../src/backends/gcs/index.js';
+import type { StorageBackend } from '../../src/core/backend.js';
+import { startFakeGcs } from '../../test/emulators/fake-gcs.js';
+import { drain, median, pool, streamOf, timed } from './common.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const BIG_ROUNDS = Number(process.env.BENCH_BIG_ROUNDS ?? 5);
+const BIG = Number(process.env.BENCH_BIG_MIB ?? 256) * 1024 * 1024;
+const RSS_MIB = Number(process.env.BENCH_RSS_MIB ?? 1024);
+const SMALL = 4 * 1024;
+const SMALL_COUNT = 1000;
+const CONCURRENCY = 16;
+
+interface Side {
+  bigUp(): Promise<void>;
+  bigDown(): Promise<void>;
+  smallPut(): Promise<void>;
+  smallGet(): Promise<void>;
+}
+
+/** The raw SDK as its docs show it: streams through createWriteStream / createReadStream, save / download for small objects. */
+function rawSide(bucket: Bucket, big: Buffer, small: Buffer): Side {
+  return {
+    bigUp: async () => {
+      const sink = bucket.file('raw/big.bin').createWriteStream({ resumable: true });
+      await new Promise<void>((resolve, reject) => {
+        sink.on('finish', resolve).on('error', reject);
+        streamOf(big).pipe(sink);
+      });
+    },
+    bigDown: async () => {
+      const n = await drain(bucket.file('raw/big.bin').createReadStream());
+      if (n !== big.byteLength) throw new Error(`raw read ${n} bytes`);
+    },
+    smallPut: () =>
+      pool(SMALL_COUNT, CONCURRENCY, async (i) => {
+        await bucket.file(`raw/small/${i}`).save(small, { resumable: false });
+      }),
+    smallGet: () =>
+      pool(SMALL_COUNT, CONCURRENCY, async (i) => {
+        const [data] = await bucket.file(`raw/small/${i}`).download();
+        if (data.byteLength !== SMALL) throw new Error('raw small read');
+      }),
+  };
+}
+
+function adapterSide(backend: StorageBackend, big: Buffer, small: Buffer): Side {
+  return {
+    bigUp: async () => {
+      // Length unknown to the adapter, as a file or socket would be: a chunked resumable upload.
+      await backend.write('stowage/big.bin', streamOf(big));
+    },
+    bigDown: async () => {
+      const n = await drain(await backend.stream('stowage/big.bin'));
+      if (n !== big.byteLength) throw new Error(`adapter read ${n} bytes`);
+    },
+    smallPut: () =>
+      pool(SMALL_COUNT, CONCURRENCY, async (i) => {
+        await backend.write(`stowage/small/${i}`, small);
+      }),
+    smallGet: () =>
+      pool(SMALL_COUNT, CONCURRENCY, async (i) => {
+        const data = await backend.read(`stowage/small/${i}`);
+        if (data.byteLength !== SMALL) throw new Error('adapter small read');
+      }),
+  };
+}
+
+type Scenario = keyof Side;
+const SCENARIOS: { name: Scenario; label: string; bytes: number; rounds: number }[] = [
+  { name: 'bigUp', label: `${BIG / 2 ** 20} MiB upload (stream)`, bytes: BIG, rounds: BIG_ROUNDS },
+  { name: 'bigDown', label: `${BIG / 2 ** 20} MiB download (stream)`, bytes: BIG, rounds: BIG_ROUNDS },
+  {
+    name: 'smallPut',
+    label: `${SMALL_COUNT} × 4 KiB PUT (c=${CONCURRENCY})`,
+    bytes: SMALL * SMALL_COUNT,
+    rounds: ROUNDS,
+  },
+  {
+    name: 'smallGet',
+    label: `${SMALL_COUNT} × 4 KiB GET (c=${CONCURRENCY})`,
+    bytes: SMALL * SMALL_COUNT,
+    rounds: ROUNDS,
+  },
+];
+
+/** Peak RSS of a child process streaming `mib` MiB through the adapter. */
+function adapterPeakRss(
+  endpoint: string,
+  bucket: string,
+  mib: number,
+): { peakMiB: number; baseMiB: number; ms: number } {
+  const child = fileURLToPath(new URL('./rss-child.ts', import.meta.url));
+  const out = execFileSync(process.execPath, ['--import', 'tsx', child, endpoint, bucket, String(mib)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(out.trim().split('\n').at(-1)!);
+}
+
+async function main(): Promise<void> {
+  const given = process.env.STOWAGE_TEST_GCS_ENDPOINT;
+  const emulator = given ? undefined : await startFakeGcs({ backend: 'memory' });
+  const endpoint = given ?? emulator!.endpoint;
+  try {
+    const raw = new Storage({ apiEndpoint: endpoint, projectId: 'stowage-bench' });
+    const bucketName = `bench-${Date.now().toString(36)}`;
+    const [bucket] = await raw.createBucket(bucketName);
+    const backend = gcs({ bucket: bucketName, apiEndpoint: endpoint });
+    const big = randomBytes(BIG);
+    const small = randomBytes(SMALL);
+    const sides = { raw: rawSide(bucket, big, small), stowage: adapterSide(backend, big, small) };
+
+    // Warm both sides up (SDK load, sockets), then measure.
+    await sides.raw.smallPut();
+    await sides.stowage.smallPut();
+    const results: Row[] = [];
+    for (const scenario of SCENARIOS) {
+      const times = { raw: [] as number[], stowage: [] as number[] };
+      for (let round = 0; round < scenario.rounds; round++) {
+        const order = round % 2 === 0 ? (['raw', 'stowage'] as const) : (['stowage', 'raw'] as const);
+        for (const side of order) times[side].push(await timed(() => sides[side][scenario.name]()));
+      }
+      const row = {
+        label: scenario.label,
+        bytes: scenario.bytes,
+        rounds: scenario.rounds,
+        raw: median(times.raw),
+        stowage: median(times.stowage),
+      };
+      results.push(row);
+      console.log(
+        `${row.label}: raw ${row.raw.toFixed(0)} ms, stowage ${row.stowage.toFixed(0)} ms, ratio ${(row.raw / row.stowage).toFixed(2)}×`,
+      );
+    }
+    await backend.close();
+
+    const rss = adapterPeakRss(endpoint, bucketName, RSS_MIB);
+    console.log(
+      `RSS: ${RSS_MIB} MiB stream of unknown length, peak ${rss.peakMiB} MiB (baseline ${rss.baseMiB} MiB)`,
+    );
+    await writeFile(new URL('./RESULTS.md', import.meta.url), report(results, rss));
+  } finally {
+    await emulator?.stop();
+  }
+}
+
+interface Row {
+  label: string;
+  bytes: number;
+  rounds: number;
+  raw: number;
+  stowage: number;
+  rawCpu: number;
+  stowageCpu: number;
+}
+
+function report(rows: Row[], rss: { peakMiB: number; baseMiB: number; ms: number }): string {
+  const mbps = (bytes: number, ms: number) => (bytes / 2 ** 20 / (ms / 1000)).toFixed(1);
+  const lines = [
+    '# gcs benchmark: stowage/gcs vs raw @google-cloud/storage',
+    '',
+    'Command: `npx tsx bench/gcs/run.ts` (fake-gcs-server 1.56 on its memory backend, started by the script on 127.0.0.1; its filesystem backend fsyncs every object, which would time the disk instead of the clients).',
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; shared with other jobs, so absolute figures are noisy — compare the ratios.`,
+    `Date: ${new Date().toISOString()}. Medians of the rounds shown; the two sides alternate which goes first.`,
+    '',
+    '| scenario | rounds | raw SDK (median) | stowage (median) | stowage / raw speed | client CPU raw / stowage |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.label} | ${r.rounds} | ${r.raw.toFixed(0)} ms (${mbps(r.bytes, r.raw)} MiB/s) | ${r.stowage.toFixed(0)} ms (${mbps(r.bytes, r.stowage)} MiB/s) | ${(r.raw / r.stowage).toFixed(2)}× | ${r.rawCpu.toFixed(0)} / ${r.stowageCpu.toFixed(0)} ms |`,
+    ),
+    '',
+    "Speed ratio = raw time / stowage time (above 1: stowage is faster). Client CPU is this process's user + system time for the scenario (median): the emulator shares the machine, so CPU is the steadier measure of client overhead.",
+    '',
+    `Memory: streaming ${RSS_MIB} MiB of unknown length through \`write\` (16 MiB chunks) peaked at ${rss.peakMiB} MiB RSS in a fresh process (${rss.baseMiB} MiB before the upload; ${(rss.ms / 1000).toFixed(1)} s).`,
+    '',
+    'What each side does:',
+    '- raw: `file.createWriteStream({ resumable: true })` (one streaming request, CRC32C), `file.createReadStream()`, `file.save(buf, { resumable: false })`, `file.download()`.',
+    '- stowage: `write(stream)` (unknown length → resumable session in 16 MiB chunks, CRC32C; a failed or aborted source never finalises the object), `stream()` (own media request, CRC32C checked), `write(bytes)` (one request), `read()`.',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+await main();

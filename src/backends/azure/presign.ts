@@ -54,9 +54,14 @@ export class SasSigner {
       };
     }
     if (this.connection.tokenCredential) {
-      const key = await this.delegationKey(expiresOn, signal);
+      const { key, expiresOn: keyExpiresOn } = await this.delegationKey(expiresOn, signal);
+      // A user-delegation SAS cannot outlive its key (at most 7 days from now).
+      const until = new Date(Math.min(expiresOn.getTime(), keyExpiresOn.getTime()));
       const account = this.connection.service.accountName;
-      return { query: this.sdk.generateBlobSASQueryParameters(values, key, account).toString(), expiresOn };
+      const query = this.sdk
+        .generateBlobSASQueryParameters({ ...values, expiresOn: until }, key, account)
+        .toString();
+      return { query, expiresOn: until };
     }
     throw new StorageError(
       'Unsupported',
@@ -86,17 +91,20 @@ export class SasSigner {
     };
   }
 
-  private async delegationKey(until: Date, signal?: AbortSignal): Promise<UserDelegationKey> {
+  private async delegationKey(
+    until: Date,
+    signal?: AbortSignal,
+  ): Promise<{ key: UserDelegationKey; expiresOn: Date }> {
     const cached = this.delegation;
-    if (cached !== undefined && cached.expiresOn.getTime() >= until.getTime()) return cached.key;
+    const latest = Date.now() + MAX_DELEGATION_MS - SKEW_MS;
+    if (cached !== undefined && cached.expiresOn.getTime() >= Math.min(until.getTime(), latest - 3600_000))
+      return cached;
     const startsOn = new Date(Date.now() - SKEW_MS);
-    const expiresOn = new Date(
-      Math.min(Date.now() + MAX_DELEGATION_MS - SKEW_MS, until.getTime() + 3600_000),
-    );
+    const expiresOn = new Date(Math.min(latest, until.getTime() + 3600_000));
     const key = await this.connection.service.getUserDelegationKey(startsOn, expiresOn, {
       abortSignal: signal,
     });
     this.delegation = { key, expiresOn };
-    return key;
+    return this.delegation;
   }
 }

@@ -222,6 +222,29 @@ describeWithEmulator('azurite', 'azure features', (endpoint) => {
     expect(await all(storage.list('nobatch/'))).toEqual([]);
   });
 
+  it('with versioning declared, a version id is sent as versionid on reads, stats and deletes', async () => {
+    const storage = backend({ versioning: true });
+    await storage.write('versions/a.txt', 'x');
+    const before = proxy.requests.length;
+    // Azurite keeps no versions, so the answers are errors; what matters is what was asked.
+    await storage.stat('versions/a.txt', { version: '2026-01-01T00:00:00.0000000Z' }).catch(() => undefined);
+    await storage.read('versions/a.txt', { version: '2026-01-01T00:00:00.0000000Z' }).catch(() => undefined);
+    await storage
+      .delete('versions/a.txt', { version: '2026-01-01T00:00:00.0000000Z' })
+      .catch(() => undefined);
+    const asked = proxy.requests.slice(before).map((r) => `${r.method} ${decodeURIComponent(r.url)}`);
+    expect(
+      asked.some((u) => u.startsWith('HEAD') && u.includes('versionid=2026-01-01T00:00:00.0000000Z')),
+    ).toBe(true);
+    expect(
+      asked.some((u) => u.startsWith('GET') && u.includes('versionid=2026-01-01T00:00:00.0000000Z')),
+    ).toBe(true);
+    expect(
+      asked.some((u) => u.startsWith('DELETE') && u.includes('versionid=2026-01-01T00:00:00.0000000Z')),
+    ).toBe(true);
+    // (Azurite ignores versionid on Delete Blob and deletes the current blob: never declare versioning on Azurite.)
+  });
+
   it('confines a backend to its prefix', async () => {
     const tenant = backend({ prefix: 'tenant-a' });
     await tenant.write('x.txt', 'inside');

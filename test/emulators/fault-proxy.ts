@@ -183,7 +183,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
           up.pipe(res);
           return;
         }
-        const length = Number(up.headers['content-length'] ?? Number.NaN);
+        const bodyless = req.method === 'HEAD' || up.statusCode === 204 || up.statusCode === 304;
+        const length = bodyless ? 0 : Number(up.headers['content-length'] ?? Number.NaN);
         if (!(length > 1)) {
           // Nothing to cut in the middle of: drop the connection before any answer.
           up.resume();
@@ -193,6 +194,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         const keep = Math.min(length - 1, Math.max(1, Math.floor(length * resetAt)));
         res.writeHead(up.statusCode ?? 502, up.rawHeaders);
         let sent = 0;
+        // Whatever happens, the client never gets a complete answer.
+        up.once('end', () => req.socket.destroy());
         up.on('data', (chunk: Buffer) => {
           if (sent >= keep) return;
           const part = chunk.subarray(0, keep - sent);

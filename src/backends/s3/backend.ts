@@ -19,12 +19,13 @@ import {
   type ResolvedPresignOptions,
   type ResolvedWriteOptions,
 } from '../../core/base.js';
-import type { PreparedBody } from '../../core/body.js';
+import { collect, type PreparedBody } from '../../core/body.js';
 import type { Capabilities } from '../../core/capabilities.js';
-import { isStorageError, StorageError, throwIfAborted } from '../../core/errors.js';
+import { isStorageError, StorageError } from '../../core/errors.js';
 import { resolveRange } from '../../core/range.js';
 import { createClient, loadSdk } from './client.js';
 import { copyObject } from './copy.js';
+import { deleteObjects } from './delete.js';
 import { mapS3Error } from './errors.js';
 import { customerKeyFields, encryptionFields, infoFromHead } from './info.js';
 import { listObjects } from './list.js';
@@ -38,8 +39,6 @@ export interface S3Session {
   s3: typeof S3Module;
   owned: boolean;
 }
-
-const DELETE_BATCH = 1000;
 
 /** The S3 (and S3-compatible) backend. Use `s3()` or `r2()` to make one. */
 export class S3Backend extends BaseBackend {
@@ -93,20 +92,39 @@ export class S3Backend extends BaseBackend {
   // ---- reads -------------------------------------------------------------
 
   protected async doStream(key: string, options: ReadOptions): Promise<Readable> {
+    const body = await this.getObject(key, options);
+    return body === undefined ? Readable.from([]) : this.guard(body, key, options.signal);
+  }
+
+  /** Whole-object reads skip the stream wrapper: the body is collected directly. */
+  protected override async doRead(key: string, options: ReadOptions): Promise<Uint8Array> {
+    const body = await this.getObject(key, options);
+    if (body === undefined) return new Uint8Array(0);
+    try {
+      return await collect(body);
+    } catch (e) {
+      throw this.fail(e, 'read', key);
+    }
+  }
+
+  /**
+   * GetObject with the contract's range semantics; `undefined` when the
+   * answer is known to be empty (zero-length range, empty object).
+   */
+  private async getObject(key: string, options: ReadOptions): Promise<Readable | undefined> {
     const { client, s3 } = await this.connect();
     const range = options.range;
     if (range !== undefined && range.length === 0) {
       // Nothing to fetch; still honour existence, conditions and the offset check.
       const info = await this.doStat(key, options);
       resolveRange(range, info.size);
-      return Readable.from([]);
+      return undefined;
     }
     let rangeHeader: string | undefined;
     if (range !== undefined && !(range.offset === 0 && range.length === undefined)) {
       const last = range.length === undefined ? '' : String(range.offset + range.length - 1);
       rangeHeader = `bytes=${range.offset}-${last}`;
     }
-    let body: Readable;
     try {
       const out = await client.send(
         new s3.GetObjectCommand({
@@ -120,18 +138,17 @@ export class S3Backend extends BaseBackend {
         }),
         { abortSignal: options.signal },
       );
-      body = (out.Body as Readable | undefined) ?? Readable.from([]);
+      return out.Body as Readable | undefined;
     } catch (e) {
       const error = this.fail(e, 'read', key);
       if (error.status === 416 && range !== undefined) {
         // S3 refuses any range on an empty object; offset 0 of an empty object is valid and empty.
         const info = await this.doStat(key, options);
         resolveRange(range, info.size);
-        return Readable.from([]);
+        return undefined;
       }
       throw error;
     }
-    return this.guard(body, key, options.signal);
   }
 
   /**
@@ -306,44 +323,15 @@ export class S3Backend extends BaseBackend {
     keys: AsyncIterable<string>,
     options: Signal,
   ): Promise<DeleteManyResult> {
-    const { client, s3 } = await this.connect();
-    const result: DeleteManyResult = { deleted: 0, errors: [] };
-    const flush = async (batch: string[]) => {
-      throwIfAborted(options.signal, 'deleteMany');
-      try {
-        const out = await client.send(
-          new s3.DeleteObjectsCommand({
-            Bucket: this.options.bucket,
-            Delete: { Objects: batch.map((key) => ({ Key: this.path(key) })), Quiet: true },
-          }),
-          { abortSignal: options.signal },
-        );
-        const failed = new Set<string>();
-        for (const error of out.Errors ?? []) {
-          const key = (error.Key ?? '').slice(this.options.prefix.length);
-          failed.add(key);
-          result.errors.push({
-            key,
-            error: this.fail({ name: error.Code, message: error.Message, $metadata: {} }, 'delete', key),
-          });
-        }
-        result.deleted += batch.filter((k) => !failed.has(k)).length;
-      } catch (e) {
-        const error = this.fail(e, 'deleteMany');
-        if (error.code === 'Aborted') throw error;
-        for (const key of batch) result.errors.push({ key, error });
-      }
-    };
-    let batch: string[] = [];
-    for await (const key of keys) {
-      batch.push(key);
-      if (batch.length === DELETE_BATCH) {
-        await flush(batch);
-        batch = [];
-      }
-    }
-    if (batch.length > 0) await flush(batch);
-    return result;
+    const session = await this.connect();
+    return deleteObjects(
+      session,
+      this.options.bucket,
+      this.options.prefix,
+      keys,
+      options.signal,
+      (e, operation, key) => this.fail(e, operation, key),
+    );
   }
 
   // ---- copy and presign ---------------------------------------------------

@@ -130,5 +130,5 @@ describeWithEmulator('moto', 's3 adapter through the fault proxy', (endpoint) =>
       );
     }
     expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(OPERATIONS);
-  });
+  }, 180_000);
 });

@@ -138,20 +138,27 @@ async function main(): Promise<void> {
     const results: Row[] = [];
     for (const scenario of SCENARIOS) {
       const times = { raw: [] as number[], stowage: [] as number[] };
+      const cpu = { raw: [] as number[], stowage: [] as number[] };
       for (let round = 0; round < scenario.rounds; round++) {
         const order = round % 2 === 0 ? (['raw', 'stowage'] as const) : (['stowage', 'raw'] as const);
-        for (const side of order) times[side].push(await timed(() => sides[side][scenario.name]()));
+        for (const side of order) {
+          const t = await timed(() => sides[side][scenario.name]());
+          times[side].push(t.ms);
+          cpu[side].push(t.cpuMs);
+        }
       }
-      const row = {
+      const row: Row = {
         label: scenario.label,
         bytes: scenario.bytes,
         rounds: scenario.rounds,
         raw: median(times.raw),
         stowage: median(times.stowage),
+        rawCpu: median(cpu.raw),
+        stowageCpu: median(cpu.stowage),
       };
       results.push(row);
       console.log(
-        `${row.label}: raw ${row.raw.toFixed(0)} ms, stowage ${row.stowage.toFixed(0)} ms, ratio ${(row.raw / row.stowage).toFixed(2)}×`,
+        `${row.label}: raw ${row.raw.toFixed(0)} ms (cpu ${row.rawCpu.toFixed(0)}), stowage ${row.stowage.toFixed(0)} ms (cpu ${row.stowageCpu.toFixed(0)}), speed ratio ${(row.raw / row.stowage).toFixed(2)}x`,
       );
     }
     await backend.close();

@@ -105,7 +105,11 @@ describe('cache: read-through', () => {
     await storage.read(`${p}small`);
     expect(spy.count('read', `${p}big`)).toBe(2);
     expect(spy.count('read', `${p}small`)).toBe(1);
-    expect(middleware.stats().bytes).toBe(100);
+    // Only the big object's info is kept: the second read skipped the stat.
+    expect(spy.count('stat', `${p}big`)).toBe(1);
+    expect(middleware.stats()).toMatchObject({ bytes: 100, entries: 2 });
+    expect((await storage.stat(`${p}big`)).size).toBe(101);
+    expect(spy.count('stat', `${p}big`)).toBe(1);
   });
 
   it('shares one backend read among concurrent misses (single-flight)', async () => {

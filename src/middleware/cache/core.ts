@@ -100,8 +100,13 @@ export class CacheCore {
   ): Promise<CacheEntry | undefined> {
     const id = idOf(ns, key);
     const entry = await this.safe(() => this.store.get(id));
-    if (entry === undefined || (needData && entry.data === undefined)) return undefined;
-    if (this.settings.clock.now() - entry.storedAt < this.settings.ttl) {
+    if (entry === undefined) return undefined;
+    const fresh = this.settings.clock.now() - entry.storedAt < this.settings.ttl;
+    if (needData && entry.data === undefined) {
+      // An info-only entry of an object too large to cache tells a read to go straight to the backend.
+      return fresh && entry.info.size > this.settings.maxObjectSize ? entry : undefined;
+    }
+    if (fresh) {
       if (count) this.hits++;
       return entry;
     }
@@ -137,11 +142,14 @@ export class CacheCore {
     const entry = await this.lookup(ns, key, backend, true, signal, count);
     if (entry?.data !== undefined) return { info: entry.info, data: entry.data };
     if (count) this.misses++;
+    if (entry !== undefined) return { info: entry.info, data: await backend.read(key, { signal }) };
     const fetched = await this.fly(`r${idOf(ns, key)}`, idOf(ns, key), signal, async () => {
       // stat first: the etag pins the read (so bytes and info agree) and the size decides the bypass.
       const info = await backend.stat(key);
-      if (info.size > this.settings.maxObjectSize)
-        return { info, data: await backend.read(key), cacheable: false };
+      // Too large: only the info is cached, so the next read skips the stat.
+      if (info.size > this.settings.maxObjectSize) {
+        return { info, data: await backend.read(key), cacheable: true };
+      }
       const pinned = backend.capabilities.conditionalRead && info.etag !== undefined;
       try {
         const data = await backend.read(key, pinned ? { ifMatch: info.etag } : {});
@@ -298,7 +306,8 @@ export class CacheCore {
           if (this.flights.get(flightId) === current) this.flights.delete(flightId);
           if (fetched.cacheable && !current.invalidated) {
             const entry: CacheEntry = { info: fetched.info, storedAt: this.settings.clock.now(), hits: 0 };
-            if (fetched.data !== undefined) entry.data = fetched.data;
+            const data = fetched.data;
+            if (data !== undefined && data.byteLength <= this.settings.maxObjectSize) entry.data = data;
             await this.safe(() => this.store.set(id, entry));
           }
           return fetched;

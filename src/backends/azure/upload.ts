@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { BlobHTTPHeaders, BlobRequestConditions, BlockBlobClient, CpkInfo } from '@azure/storage-blob';
-import { StorageError } from '../../core/errors.js';
+import { isAbortError, isStorageError, StorageError } from '../../core/errors.js';
 
 /** Azure's limit on blocks per blob. */
 export const MAX_BLOCKS = 50_000;
@@ -189,6 +189,22 @@ async function uploadBlocks(
   }
 }
 
+/** An error of the caller's body stream, said as such (not as an Azure failure). */
+function sourceError(e: unknown): unknown {
+  if (isStorageError(e) || isAbortError(e)) return e;
+  const { code, message } = (e ?? {}) as { code?: unknown; message?: unknown };
+  if (code === 'ERR_INVALID_ARG_TYPE') {
+    return new StorageError(
+      'InvalidArgument',
+      'A body stream yielded something that is not bytes; streams must yield Uint8Array chunks.',
+      { cause: e },
+    );
+  }
+  return new StorageError('Unknown', `The body stream failed: ${String(message ?? e)}; nothing was stored.`, {
+    cause: e,
+  });
+}
+
 function abortedError(signal: AbortSignal): StorageError {
   return new StorageError('Aborted', 'write was aborted', { cause: signal.reason });
 }
@@ -254,7 +270,9 @@ class BlockReader {
   }
 
   private nextChunk(): Promise<IteratorResult<Buffer | Uint8Array | string>> {
-    const pending = this.iterator.next();
+    const pending = this.iterator.next().catch((e: unknown) => {
+      throw sourceError(e);
+    });
     const signal = this.signal;
     if (signal === undefined) return pending;
     if (signal.aborted) return Promise.reject(abortedError(signal));

@@ -134,7 +134,7 @@ describeWithEmulator('azurite', 'azure block uploads', (endpoint) => {
         .write(key, source)
         .catch((e: unknown) => e);
       expect(isStorageError(error)).toBe(true);
-      expect(String((error as Error).message)).toMatch(/disk read failed|failed/);
+      expect(String((error as Error).message)).toMatch(/body stream failed: disk read failed/);
     }
     expect(await blob(fresh).exists()).toBe(false);
     expect((await blob(existing).downloadToBuffer()).toString()).toBe('previous');

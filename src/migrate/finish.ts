@@ -71,6 +71,7 @@ export async function verifyPhase(ctx: MigrateContext): Promise<void> {
       if (pair.source === undefined || ctx.failedRels.has(pair.rel)) continue;
       progress.current = pair.source.key;
       if (ctx.verify === 'size') {
+        await ctx.gate.pass(signal);
         await check(pair);
         continue;
       }

@@ -51,6 +51,7 @@ class RunningMigration implements Migration {
   private readonly gate = new PauseGate();
   private readonly controller = new AbortController();
   private readonly result: Promise<MigrateReport>;
+  private readonly forwardAbort = () => this.controller.abort(this.options.signal?.reason);
 
   constructor(private readonly options: MigrateOptions) {
     const context = this.prepare(options);
@@ -135,7 +136,7 @@ class RunningMigration implements Migration {
     // Every object in flight listens to the one internal signal.
     setMaxListeners(0, this.controller.signal);
     if (o.signal?.aborted) this.controller.abort(o.signal.reason);
-    o.signal?.addEventListener('abort', () => this.controller.abort(o.signal?.reason), { once: true });
+    o.signal?.addEventListener('abort', this.forwardAbort, { once: true });
     const cp = o.checkpoint;
     const selection: Selection = {
       from: o.from,
@@ -271,6 +272,7 @@ class RunningMigration implements Migration {
       throw e;
     } finally {
       clearInterval(timer);
+      this.options.signal?.removeEventListener('abort', this.forwardAbort);
       progress.stop();
       report.ms = Math.round(performance.now() - started);
     }

@@ -82,12 +82,13 @@ describe('migrate under fault injection', () => {
     const source = memory();
     const target = memory();
     await seed(source, 60);
-    const faults = chaos({ seed: 7, errorRate: 0.2, midStreamFailureRate: 0.2 });
+    // Each attempt is stat + stream + write: ~40% of attempts fail; 16 attempts make a failure ~1e-6 per object.
+    const faults = chaos({ seed: 7, errorRate: 0.1, midStreamFailureRate: 0.1 });
     const report = await migrate({
       from: layer(source, faults),
       to: layer(target, faults),
       concurrency: 6,
-      retries: { retries: 10, minDelay: 1, maxDelay: 5 },
+      retries: { retries: 15, minDelay: 1, maxDelay: 5 },
     });
     expect(faults.stats.errors + faults.stats.midStreamFailures).toBeGreaterThan(0);
     expect(report.failed).toEqual([]);

@@ -245,3 +245,24 @@ describe('cache: management', () => {
     }
   });
 });
+
+describe('cache: edges', () => {
+  it('never holds an entry larger than maxSize, whatever the strategy', async () => {
+    for (const strategy of ['lru', 'lfu', 'fifo'] as const) {
+      const { middleware, storage, p } = setup({ strategy, maxSize: 1000, maxObjectSize: 1000 });
+      await storage.write(`${p}a`, 'x'.repeat(950)); // 950 + 128 > 1000
+      await storage.read(`${p}a`);
+      expect(middleware.stats()).toMatchObject({ entries: 0, bytes: 0 });
+    }
+  });
+
+  it('answers exists() with false for an entry deleted behind its back once stale', async () => {
+    const { inner, clock, storage, p } = setup({ ttl: '1s' });
+    await storage.write(`${p}a`, 'here');
+    await storage.stat(`${p}a`);
+    await inner.delete(`${p}a`);
+    clock.advance(2000);
+    expect(await storage.exists(`${p}a`)).toBe(false);
+    await expect(storage.read(`${p}a`)).rejects.toMatchObject({ code: 'NotFound' });
+  });
+});

@@ -115,6 +115,11 @@ export class CacheCore {
       await backend.stat(key, { ifNoneMatch: entry.info.etag, signal });
       return undefined; // changed: the caller fetches it again
     } catch (e) {
+      if (isStorageError(e, 'NotFound')) {
+        // Deleted behind the cache: forget it, and let the caller ask the backend.
+        await this.safe(() => this.store.delete(id));
+        return undefined;
+      }
       if (!isStorageError(e, 'PreconditionFailed')) throw e;
     }
     // 304: unchanged, so the cached bytes are good for another `ttl`.

@@ -41,7 +41,7 @@ export class BackendEntryStore implements EntryStore {
   constructor(
     private readonly store: StorageBackend,
     strategy: CacheStrategy,
-    maxSize: number,
+    private readonly maxSize: number,
   ) {
     this.policy = createPolicy(strategy, maxSize);
   }
@@ -72,6 +72,7 @@ export class BackendEntryStore implements EntryStore {
 
   async set(id: string, entry: CacheEntry): Promise<void> {
     await this.load();
+    if ((entry.data?.byteLength ?? 0) + ENTRY_OVERHEAD > this.maxSize) return this.delete(id); // could never fit
     const meta: EntryMeta = {
       v: 1,
       id,

@@ -57,7 +57,10 @@ export class MemoryEntryStore implements EntryStore {
   private bytes = 0;
   private evictions = 0;
 
-  constructor(strategy: CacheStrategy, maxSize: number) {
+  constructor(
+    strategy: CacheStrategy,
+    private readonly maxSize: number,
+  ) {
     this.policy = createPolicy(strategy, maxSize);
   }
 
@@ -71,6 +74,7 @@ export class MemoryEntryStore implements EntryStore {
 
   async set(id: string, entry: CacheEntry): Promise<void> {
     this.drop(id);
+    if (entrySize(entry) > this.maxSize) return; // could never fit
     this.entries.set(id, entry);
     this.bytes += entry.data?.byteLength ?? 0;
     for (const victim of this.policy.add(id, entrySize(entry), entry.hits)) {

@@ -101,8 +101,19 @@ export async function copyObject(
     return { info: serverSide, source, serverSide: true, bytes: 0 };
   }
 
-  const source = options.sourceInfo ?? (await from.stat(fromKey, { signal }));
-  const stream = await from.stream(fromKey, { signal });
+  // Stat and open together: one round trip of latency instead of two.
+  const [statResult, streamResult] = await Promise.allSettled([
+    options.sourceInfo ?? from.stat(fromKey, { signal }),
+    from.stream(fromKey, { signal }),
+  ]);
+  if (statResult.status === 'rejected' || streamResult.status === 'rejected') {
+    if (streamResult.status === 'fulfilled') streamResult.value.destroy();
+    throw statResult.status === 'rejected'
+      ? statResult.reason
+      : (streamResult as PromiseRejectedResult).reason;
+  }
+  const source = statResult.value;
+  const stream = streamResult.value;
   const hash = verify === 'checksum' ? createHash('md5') : undefined;
   const stages: Transform[] = [];
   if (limit !== undefined) stages.push(limit.throttle(signal));

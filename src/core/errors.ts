@@ -178,7 +178,7 @@ export function throwIfAborted(signal: AbortSignal | undefined, operation?: stri
 const SECRET_PATTERNS: [RegExp, string][] = [
   // Azure connection strings and SAS tokens
   [/(AccountKey|SharedAccessSignature|SharedAccessKey)=([^;&\s"']+)/gi, '$1=[REDACTED]'],
-  [/([?&](?:sig|se|sp|sv|skoid|sktid|skt|ske|sks|skv|sr|srt|ss)=)[^&\s"']+/gi, '$1[REDACTED]'],
+  [/((?:^|[?&])(?:sig|se|sp|sv|skoid|sktid|skt|ske|sks|skv|sr|srt|ss)=)[^&\s"']+/gi, '$1[REDACTED]'],
   // AWS signatures, credentials and tokens in presigned URLs and headers
   [/(X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s"']+/gi, '$1[REDACTED]'],
   [/(Signature=|Credential=)[^,&\s"']+/g, '$1[REDACTED]'],

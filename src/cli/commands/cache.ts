@@ -24,34 +24,27 @@ export async function cacheCommand(ctx: CommandContext): Promise<void> {
   try {
     switch (action) {
       case 'stats': {
-        const s = await middleware.stats();
+        const s = middleware.stats();
         emit(
           ctx.io,
           [
             `Cache: ${settings.dir}`,
             `  Entries: ${formatCount(s.entries)}`,
             `  Size: ${formatBytes(s.bytes)}`,
-            `  Hits: ${formatCount(s.hits)}`,
-            `  Misses: ${formatCount(s.misses)}`,
+            `  Listings: ${formatCount(s.listings)}`,
           ].join('\n'),
-          { dir: settings.dir, ...s },
+          { dir: settings.dir, entries: s.entries, bytes: s.bytes, listings: s.listings },
         );
         return;
       }
       case 'clear': {
-        const olderThan =
-          typeof ctx.flags['older-than'] === 'string'
-            ? parseDuration(ctx.flags['older-than'], '--older-than', 'InvalidArgument')
-            : undefined;
-        const removed = await middleware.clear(olderThan === undefined ? {} : { olderThan });
-        emit(
-          ctx.io,
-          `cleared ${typeof removed === 'number' ? formatCount(removed) : ''} cache entr${removed === 1 ? 'y' : 'ies'}`.replace(
-            '  ',
-            ' ',
-          ),
-          { cleared: removed ?? null },
-        );
+        const olderThan = ctx.flags['older-than'];
+        if (olderThan !== undefined) parseDuration(olderThan as string, '--older-than', 'InvalidArgument');
+        await middleware.clear(typeof olderThan === 'string' ? { olderThan } : {});
+        emit(ctx.io, `cleared ${olderThan ? `entries older than ${olderThan}` : 'the cache'}`, {
+          cleared: true,
+          olderThan,
+        });
         return;
       }
       case 'warm': {
@@ -62,8 +55,8 @@ export async function cacheCommand(ctx: CommandContext): Promise<void> {
           const warmed = await middleware.warm(target.path);
           emit(
             ctx.io,
-            `warmed ${typeof warmed === 'number' ? formatCount(warmed) : ''} object(s)`.replace('  ', ' '),
-            { warmed: warmed ?? null },
+            `warmed ${formatCount(warmed.objects)} object(s), ${formatBytes(warmed.bytes)}; ${formatCount(warmed.skipped)} skipped`,
+            warmed,
           );
         } finally {
           await backend.close();

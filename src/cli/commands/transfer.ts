@@ -120,11 +120,34 @@ export async function sync(ctx: CommandContext): Promise<void> {
           ? parseSize(ctx.flags.bwlimit, '--bwlimit', 'InvalidArgument')
           : undefined,
       signal: ctx.signal,
-      onProgress: (p: { bytesDone?: number; objectsDone?: number }) =>
-        bar.update({ bytesDone: p.bytesDone ?? 0, objectsDone: p.objectsDone, label: 'sync' }),
-    } as never);
+      onProgress: (p) => bar.update({ ...p, label: 'sync' }),
+    });
     bar.done();
-    emit(ctx.io, JSON.stringify(report, null, 2), { type: 'report', ...(report as object) });
+    const side = (name: string, r: { created: number; updated: number; deleted: number }) =>
+      `  ${name}: ${formatCount(r.created)} created, ${formatCount(r.updated)} updated, ${formatCount(r.deleted)} deleted`;
+    const summary = [
+      report.dryRun ? 'Dry run: nothing was written.' : 'Sync finished.',
+      side(a.display, report.a),
+      side(b.display, report.b),
+      `  unchanged: ${formatCount(report.unchanged)}`,
+      `  conflicts: ${formatCount(report.conflicts.length)}`,
+      `  failed:    ${formatCount(report.failed.length)}`,
+      `  copied:    ${formatBytes(report.bytes)} in ${(report.ms / 1000).toFixed(1)} s`,
+    ];
+    for (const c of report.conflicts.slice(0, 20)) {
+      summary.push(
+        `    conflict ${c.key}: ${c.kind}, kept ${c.winner}${c.renamedTo ? `, other kept as ${c.renamedTo}` : ''}`,
+      );
+    }
+    for (const f of report.failed.slice(0, 20)) summary.push(`    ${f.key}: ${f.code}: ${f.message}`);
+    emit(ctx.io, summary.join('\n'), { type: 'report', ...report });
+    if (report.aborted)
+      throw new StorageError(
+        'Aborted',
+        'Interrupted; the sync state was not saved, so the next run redoes the work.',
+      );
+    if (report.failed.length > 0)
+      throw new StorageError('Unknown', `${report.failed.length} object(s) failed; see above.`);
   } finally {
     await Promise.all([aBackend.close(), bBackend.close(), state.store.close()]);
   }

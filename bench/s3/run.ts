@@ -35,6 +35,18 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
+async function runWorker(config: WorkerConfig): Promise<Sample> {
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', 'tsx', 'bench/s3/worker.ts', JSON.stringify(config)],
+    {
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      maxBuffer: 1 << 20,
+    },
+  );
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as Sample;
+}
+
 interface Sample {
   ms: number;
   bytes: number;
@@ -67,6 +79,7 @@ async function main(): Promise<void> {
     `[bench] ${target} at ${handle.endpoint}; size ${size / MiB} MiB, ${runs} runs, chunk ${chunk} B`,
   );
   const results = new Map<string, Sample[]>();
+  const memory = new Map<Contender, Sample>();
   try {
     const client = new S3Client({
       region: 'us-east-1',
@@ -129,15 +142,7 @@ async function main(): Promise<void> {
             smallSize: 4096,
             smallConcurrency: 16,
           };
-          const { stdout } = await run(
-            process.execPath,
-            ['--import', 'tsx', 'bench/s3/worker.ts', JSON.stringify(config)],
-            {
-              env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-              maxBuffer: 1 << 20,
-            },
-          );
-          const sample = JSON.parse(stdout.trim().split('\n').at(-1)!) as Sample;
+          const sample = await runWorker(config);
           const id = `${task}/${contender}`;
           results.set(id, [...(results.get(id) ?? []), sample]);
           console.log(
@@ -145,6 +150,29 @@ async function main(): Promise<void> {
           );
         }
       }
+    }
+    // Memory bound: the whole object fed in 1 KiB chunks, once per contender.
+    for (const contender of ['raw', 'stowage'] as Contender[]) {
+      const sample = await runWorker({
+        contender,
+        task: 'upload',
+        endpoint: handle.endpoint,
+        bucket,
+        provider: target === 'minio' ? 'minio' : 'aws',
+        ...credentials,
+        key: `mem/${contender}`,
+        size,
+        chunk: 1024,
+        partSize: 8 * MiB,
+        concurrency: 4,
+        smallCount,
+        smallSize: 4096,
+        smallConcurrency: 16,
+      });
+      memory.set(contender, sample);
+      console.log(
+        `[bench] 1 KiB chunks ${contender}: ${sample.ms.toFixed(0)} ms, peak RSS ${sample.peakRssMiB.toFixed(0)} MiB`,
+      );
     }
   } finally {
     await handle.stop();
@@ -182,6 +210,20 @@ async function main(): Promise<void> {
         `| ${task} | ${contender} | ${ms.toFixed(0)} ms | ${throughput} | ${(rawMs / ms).toFixed(2)}× | ${peak.toFixed(0)} | ${growth.toFixed(0)} |`,
       );
     }
+  }
+  const bound = (8 * MiB * (4 + 1)) / MiB + 64;
+  lines.push(
+    '',
+    `Memory bound (issue: peak ≤ partSize × (concurrency + 1) + 64 MiB = ${bound} MiB above the baseline) for ${size / MiB} MiB fed in 1 KiB chunks:`,
+    '',
+    '| contender | time | peak RSS (MiB) | RSS growth (MiB) | within bound |',
+    '| --- | --- | --- | --- | --- |',
+  );
+  for (const [contender, sample] of memory) {
+    const growth = sample.peakRssMiB - sample.baseRssMiB;
+    lines.push(
+      `| ${contender} | ${sample.ms.toFixed(0)} ms | ${sample.peakRssMiB.toFixed(0)} | ${growth.toFixed(0)} | ${growth <= bound ? 'yes' : 'no'} |`,
+    );
   }
   lines.push(
     '',

@@ -93,7 +93,8 @@ export async function createClient(
     responseChecksumValidation: connection.responseChecksumValidation,
     maxAttempts: connection.maxAttempts,
     requestHandler: {
-      requestTimeout: connection.idleTimeoutMs,
+      // socketTimeout is the idle timer (requestTimeout only warns in this SDK generation).
+      socketTimeout: connection.idleTimeoutMs,
       connectionTimeout: connection.connectTimeoutMs,
       httpAgent: { keepAlive: true, maxSockets: connection.maxSockets },
       httpsAgent: { keepAlive: true, maxSockets: connection.maxSockets },

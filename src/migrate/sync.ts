@@ -143,8 +143,9 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
   };
 
   const skip = (key: string) => isStateKey(key, o.state.key);
-  const list = (side: Side) =>
-    objects(sides[side], o.state.store === sides[side] ? skip : undefined, signal, retry);
+  // The state's own keys are never synced, wherever the state lives (the store may be another
+  // backend object over the same directory or bucket as a side).
+  const list = (side: Side) => objects(sides[side], skip, signal, retry);
   let aborted = false;
   try {
     const items = mergeThree(list('a'), list('b'), readState(o.state.store, o.state.key, signal));

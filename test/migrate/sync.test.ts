@@ -159,6 +159,20 @@ describe('sync both ways', () => {
   });
 });
 
+describe('sync state placement', () => {
+  it('never syncs the state, even through another backend object over the same store', async () => {
+    const name = `sync-${Math.random().toString(36).slice(2)}`;
+    const a = memory({ name });
+    const b = memory();
+    await a.write('x', '1');
+    const state = { store: memory({ name }), key: '.stowage-sync' };
+    await sync({ a, b, direction: 'both', state });
+    await sync({ a, b, direction: 'both', state });
+    expect(Object.keys(await dump(b))).toEqual(['x']);
+    expect(Object.keys(await dump(a)).filter((k) => k.startsWith('.stowage-sync')).length).toBeGreaterThan(0);
+  });
+});
+
 describe('sync one way', () => {
   it('propagates the source and leaves changes made only on the destination alone', async () => {
     const { a, b, run } = setup('a-to-b');

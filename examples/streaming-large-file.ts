@@ -27,11 +27,14 @@ async function openBackend(): Promise<StorageBackend> {
   const endpoint = process.env.STOWAGE_EXAMPLE_S3_ENDPOINT;
   if (!endpoint) return local({ root: join(work, 'store') });
   const { s3 } = await import('stowage/s3');
-  const bucket = `large-${Date.now()}`;
   const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
-  const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-  await client.send(new CreateBucketCommand({ Bucket: bucket }));
-  return s3({ bucket, client, flavor: 'generic' } as never);
+  const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+  const bucket = `large-${Date.now()}`;
+  const admin = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials });
+  await admin.send(new CreateBucketCommand({ Bucket: bucket }));
+  admin.destroy();
+  // moto emulates AWS; use provider: 'minio' or 'generic' for other S3-compatible servers.
+  return s3({ bucket, endpoint, forcePathStyle: true, region: 'us-east-1', credentials, provider: 'aws' });
 }
 
 function reporter(label: string) {
@@ -74,7 +77,9 @@ try {
   const rssGrowth = (process.memoryUsage().rss - rssBefore) / 1048576;
 
   const ok = actual.digest('hex') === expected.digest('hex');
-  console.log(`sha256 ${ok ? 'matches' : 'DIFFERS'}; RSS grew by ${rssGrowth.toFixed(0)} MiB for a ${sizeMb} MiB object`);
+  console.log(
+    `sha256 ${ok ? 'matches' : 'DIFFERS'}; RSS grew by ${rssGrowth.toFixed(0)} MiB for a ${sizeMb} MiB object`,
+  );
   await storage.close();
   if (!ok) process.exitCode = 1;
 } finally {

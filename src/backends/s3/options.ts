@@ -134,13 +134,13 @@ export const s3ConnectionSchema = z.object({
   forcePathStyle: z.boolean().optional(),
   credentials: z
     .union([
-      z
-        .object({
-          accessKeyId: z.string().min(1),
-          secretAccessKey: z.string().min(1),
-          sessionToken: z.string().min(1).optional(),
-        })
-        .strict(),
+      // Not strict: the AWS SDK adds fields such as `$source` and
+      // `expiration` to credential objects it has seen; they are dropped.
+      z.object({
+        accessKeyId: z.string().min(1),
+        secretAccessKey: z.string().min(1),
+        sessionToken: z.string().min(1).optional(),
+      }),
       z.custom<() => Promise<S3StaticCredentials>>((v) => typeof v === 'function', 'expected a function'),
     ])
     .optional(),

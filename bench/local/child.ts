@@ -7,6 +7,7 @@
  * - `small <count>`: creates `count` 4 KiB objects at concurrency 16 over 100
  *   folders, then reads them all back at concurrency 16.
  */
+import { execFileSync } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { type ContenderName, makeContender } from './contenders.js';
 
@@ -66,6 +67,7 @@ if (scenario === 'big') {
   await contender.writeStream('big/object.bin', body(param));
   const writeSeconds = (performance.now() - started) / 1000;
   const peakAfterWrite = peakRss();
+  execFileSync('sync');
   started = performance.now();
   let read = 0;
   for await (const chunk of await contender.readStream('big/object.bin'))
@@ -85,6 +87,8 @@ if (scenario === 'big') {
   const data = Buffer.alloc(4096, 0x5a);
   const key = (i: number) => `small/d${i % 100}/f${i}.bin`;
   const createSeconds = await pool(param, (i) => contender.writeBytes(key(i), data));
+  // Write back the dirty pages first, so the reads do not compete with the flush of the creates.
+  execFileSync('sync');
   const readSeconds = await pool(param, async (i) => {
     const bytes = await contender.readBytes(key(i));
     if (bytes.byteLength !== 4096) throw new Error(`${name} read ${bytes.byteLength} bytes of ${key(i)}`);

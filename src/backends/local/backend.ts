@@ -4,7 +4,7 @@
  */
 import type { BigIntStats } from 'node:fs';
 import { createReadStream } from 'node:fs';
-import { type FileHandle, lstat, mkdir, open, realpath, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, lstat, mkdir, realpath, stat, unlink } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type {
   CopyOptions,
@@ -103,7 +103,7 @@ export class LocalBackend extends BaseBackend {
   protected async doStream(key: string, options: ReadOptions): Promise<Readable> {
     const { handle, stats } = await this.openObject(key, options);
     try {
-      const { start, end } = resolveRange(options.range, Number(stats.size));
+      const { start, end } = resolveRange(options.range, Number((stats as BigIntStats).size));
       if (end <= start) {
         await handle.close();
         return Readable.from([], { objectMode: false });
@@ -122,8 +122,12 @@ export class LocalBackend extends BaseBackend {
   }
 
   protected override async doRead(key: string, options: ReadOptions): Promise<Uint8Array> {
-    const { handle, stats } = await this.openObject(key, options);
+    // A whole-object read without conditions needs no stat: one read answers most small files.
+    const whole =
+      options.range === undefined && options.ifMatch === undefined && options.ifNoneMatch === undefined;
+    const { handle, stats } = await this.openObject(key, options, !whole);
     try {
+      if (stats === undefined) return await readWhole(handle);
       const { start, end } = resolveRange(options.range, Number(stats.size));
       const out = Buffer.allocUnsafe(end - start);
       let filled = 0;
@@ -349,14 +353,15 @@ export class LocalBackend extends BaseBackend {
   private async openObject(
     key: string,
     options: ReadOptions,
-  ): Promise<{ handle: FileHandle; stats: BigIntStats }> {
+    withStats = true,
+  ): Promise<{ handle: FileHandle; stats: BigIntStats | undefined }> {
     await this.start();
     const target = this.paths.keyPath(key, false);
     if (target === undefined) throw new StorageError('NotFound', `No object at ${describeKey(key)}.`);
     let handle: FileHandle | undefined;
     try {
-      const real = await this.paths.resolveInside(target.file, key);
-      handle = await open(real, 'r');
+      handle = await this.paths.openInside(target.file, key);
+      if (!withStats) return { handle, stats: undefined };
       const stats = await handle.stat({ bigint: true });
       if (!stats.isFile()) throw new StorageError('NotFound', `No object at ${describeKey(key)}.`);
       checkConditions(key, statEtag(stats), options);
@@ -376,6 +381,30 @@ export class LocalBackend extends BaseBackend {
     error.backend ??= this.kind;
     return error;
   }
+}
+
+/** First read of a whole-object read: 64 KiB. */
+const FIRST_READ_BYTES = 64 * 1024;
+
+/**
+ * Reads a whole file without a stat first. A regular file returns a short
+ * read only at its end, so a file under 64 KiB takes a single read; a larger
+ * one gets a stat for its size and is read into one buffer.
+ */
+async function readWhole(handle: FileHandle): Promise<Uint8Array> {
+  const first = Buffer.allocUnsafe(FIRST_READ_BYTES);
+  const { bytesRead } = await handle.read(first, 0, FIRST_READ_BYTES, 0);
+  if (bytesRead < FIRST_READ_BYTES) return new Uint8Array(first.subarray(0, bytesRead));
+  const stats = await handle.stat({ bigint: true });
+  const out = Buffer.allocUnsafe(Math.max(Number(stats.size), bytesRead));
+  first.copy(out, 0, 0, bytesRead);
+  let filled = bytesRead;
+  while (filled < out.byteLength) {
+    const { bytesRead: n } = await handle.read(out, filled, out.byteLength - filled, filled);
+    if (n === 0) break;
+    filled += n;
+  }
+  return new Uint8Array(out.buffer, out.byteOffset, filled);
 }
 
 /** Throws `PreconditionFailed` when `ifMatch` / `ifNoneMatch` reject the etag. */

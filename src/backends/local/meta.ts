@@ -20,7 +20,7 @@
  * content type, metadata or headers therefore creates one file only.
  */
 import type { BigIntStats } from 'node:fs';
-import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ObjectInfo } from '../../core/backend.js';
 import { guessContentType } from '../../core/content-type.js';
@@ -75,9 +75,32 @@ export class MetaStore {
   readonly dir: string;
   private readonly fsync: boolean;
 
+  /** Whether the sidecar tree was seen to exist, and when it was last checked (ms). */
+  private seen = false;
+  private checkedAt = Number.NEGATIVE_INFINITY;
+
   constructor(root: string, fsync: boolean) {
     this.dir = join(root, INTERNAL_DIR, 'meta');
     this.fsync = fsync;
+  }
+
+  /**
+   * Whether any sidecar may exist under this root. Once the sidecar tree is
+   * seen it is assumed to stay; while it is absent the answer is re-checked
+   * at most once a second (another process may create it; a sidecar missed
+   * in that second is only an orphan, which `cleanup()` sweeps, never a
+   * wrong answer, since sidecars are checked against their file).
+   */
+  async mayExist(): Promise<boolean> {
+    if (this.seen) return true;
+    const now = Date.now();
+    if (now - this.checkedAt < 1000) return false;
+    this.checkedAt = now;
+    this.seen = await stat(this.dir).then(
+      () => true,
+      () => false,
+    );
+    return this.seen;
   }
 
   /** Path of the sidecar of inode `ino` (256 shard directories keep each one small). */
@@ -116,6 +139,7 @@ export class MetaStore {
    * reader can see a half-written sidecar of a visible object.
    */
   async write(ino: bigint, meta: StoredMeta): Promise<void> {
+    this.seen = true;
     const path = this.pathOf(ino);
     const text = JSON.stringify(meta);
     let handle: Awaited<ReturnType<typeof open>>;
@@ -131,6 +155,15 @@ export class MetaStore {
       if (this.fsync) await handle.sync();
     } finally {
       await handle.close();
+    }
+    if (this.fsync) {
+      // The sidecar's directory entry must be durable before its data file is published.
+      const dir = await open(join(path, '..'), 'r');
+      try {
+        await dir.sync();
+      } finally {
+        await dir.close();
+      }
     }
   }
 

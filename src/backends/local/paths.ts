@@ -7,7 +7,8 @@
  * when listing. Every resolved path is checked to stay inside the root, also
  * after following symlinks.
  */
-import { realpath } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { type FileHandle, open, readlink, realpath } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { StorageError } from '../../core/errors.js';
 import { describeKey } from '../../core/keys.js';
@@ -25,6 +26,9 @@ export const TEMP_PREFIX = '.stowage-tmp-';
 export const LOCK_PREFIX = '.stowage-lock-';
 /** Longest file or directory name most file systems accept (ext4, XFS, APFS, NTFS: 255). */
 export const MAX_SEGMENT_BYTES = 255;
+
+/** Whether descriptors' paths can be read from /proc (Linux). */
+const procFd = process.platform === 'linux' && existsSync('/proc/self/fd');
 
 /** A key mapped onto the file system. */
 export interface KeyPath {
@@ -120,6 +124,29 @@ export class RootPaths {
     const rest = real.slice(this.realRoot.length + 1);
     for (const segment of rest.split(sep)) {
       if (segment.startsWith(RESERVED_PREFIX) && !segment.startsWith(ESCAPE_PREFIX)) throw escapesRoot(key);
+    }
+  }
+
+  /**
+   * Opens an existing file for reading and checks that what was opened lies
+   * inside the root. On Linux the check reads the opened descriptor's path
+   * from `/proc/self/fd` (one cheap syscall, and no window between check and
+   * open); elsewhere it resolves the path with `realpath`. `O_NONBLOCK` keeps
+   * a FIFO planted behind a key from blocking the thread pool.
+   */
+  async openInside(path: string, key: string): Promise<FileHandle> {
+    const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      let real: string | undefined;
+      if (procFd) {
+        real = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
+        if (real?.endsWith(' (deleted)')) real = real.slice(0, -' (deleted)'.length);
+      }
+      this.assertInside(real ?? (await realpath(path)), key);
+      return handle;
+    } catch (e) {
+      await handle.close().catch(() => undefined);
+      throw e;
     }
   }
 

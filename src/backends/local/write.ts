@@ -227,18 +227,20 @@ async function replace(
   temp: string,
   ino: bigint,
 ): Promise<void> {
-  const old = await lstatOrUndefined(target.file);
-  if (old?.isDirectory()) {
-    // An empty directory left behind is no object: take its place; a folder with content is.
-    await rmdir(target.file).catch((e: unknown) => {
-      throw folderConflict(key, e);
-    });
-  }
+  // The replaced file's inode is only needed to drop its sidecar: skip the
+  // lstat while this root has no sidecars at all (the common, metadata-free case).
+  const old = (await ctx.meta.mayExist()) ? await lstatOrUndefined(target.file) : undefined;
   try {
     await rename(temp, target.file);
   } catch (e) {
-    if (hasCode(e, 'EISDIR', 'ENOTEMPTY', 'EEXIST', 'ENOTDIR')) throw folderConflict(key, e);
-    throw e;
+    if (!hasCode(e, 'EISDIR', 'ENOTEMPTY', 'EEXIST', 'ENOTDIR')) throw e;
+    // A directory is at the key. An empty one left behind is no object: take its place.
+    await rmdir(target.file).catch(() => {
+      throw folderConflict(key, e);
+    });
+    await rename(temp, target.file).catch((again: unknown) => {
+      throw folderConflict(key, again);
+    });
   }
   if (old?.isFile() && old.ino !== ino) await ctx.meta.remove(old.ino).catch(() => undefined);
   if (ctx.fsync) await syncPath(target.dir, 'r');

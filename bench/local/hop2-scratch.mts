@@ -1,0 +1,10 @@
+import { local } from '../../src/backends/local/index.js';
+import { rmSync } from 'node:fs';
+const root = '/work/main/bench/.data/hop2'; rmSync(root, { recursive: true, force: true });
+const s = local({ root });
+const N = 2000;
+for (let i = 0; i < N; i += 200) await Promise.all(Array.from({ length: 200 }, (_, j) => s.write(`d${(i + j) % 100}/f${i + j}`, Buffer.alloc(4096))));
+const st = performance.now();
+let n = 0; await Promise.all(Array.from({ length: 16 }, async () => { while (n < N) await s.read(`d${n % 100}/f${n++}`); }));
+console.log((N / ((performance.now() - st) / 1000)) | 0);
+rmSync(root, { recursive: true, force: true });

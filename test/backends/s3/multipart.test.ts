@@ -82,6 +82,32 @@ describeWithEmulator('moto', 's3 adapter on moto: multipart writes', (endpoint) 
     expect(await openUploads(raw, bucket)).toBe(0);
   });
 
+  it('refreshes expiring credentials in the middle of a multipart upload', async () => {
+    let calls = 0;
+    const refreshing = backendFor(endpoint, bucket, {
+      partSize: '5MiB',
+      concurrency: 1,
+      // Credentials that are always about to expire: the SDK must fetch new ones as the upload goes.
+      credentials: async () => {
+        calls++;
+        return {
+          accessKeyId: 'test',
+          secretAccessKey: 'test',
+          sessionToken: `t${calls}`,
+          expiration: new Date(Date.now() + 1000),
+        };
+      },
+    });
+    try {
+      const info = await refreshing.write(`${randomPrefix()}refresh`, generated(11 * MiB).stream);
+      expect(info.size).toBe(11 * MiB);
+      expect(calls).toBeGreaterThan(3);
+      expect(await openUploads(raw, bucket)).toBe(0);
+    } finally {
+      await refreshing.close();
+    }
+  });
+
   it('uploads bytes above the threshold in parts, and a known-size stream', async () => {
     const p = randomPrefix();
     const bytes = randomBytes(11 * MiB);

@@ -195,6 +195,10 @@ class RetryBackend extends ForwardingBackend {
     } catch (e) {
       first = e;
     }
+    if (signal?.aborted && !isStorageError(first, 'Aborted')) {
+      // Whatever the attempt raised, the caller's abort is the answer.
+      throw new StorageError('Aborted', 'The operation was aborted.', { backend: this.kind, cause: first });
+    }
     if (!isStorageError(first) || !first.retryable || signal?.aborted) {
       this.policy.budget?.deposit();
       throw first;

@@ -18,6 +18,7 @@
  * The deadline aborts the inner call through its `AbortSignal` (combined with
  * the caller's); the caller's own abort still rejects with `Aborted`.
  */
+import { getEventListeners } from 'node:events';
 import { pipeline, Readable, Transform } from 'node:stream';
 import { z } from 'zod';
 import type {
@@ -94,6 +95,8 @@ interface Guard {
 class TimeoutBackend extends ForwardingBackend {
   private readonly deadlines: TimerWheel;
   private readonly idleTimers: TimerWheel;
+  /** Controllers of finished calls, never aborted and with no listener left, for reuse (see `guarded`). */
+  private readonly spare: AbortController[] = [];
 
   constructor(
     next: StorageBackend,
@@ -125,20 +128,18 @@ class TimeoutBackend extends ForwardingBackend {
     /** Keep the caller's signal linked after the call settles (a stream's body still flows). */
     linkBeyondCall = false,
   ): Promise<T> {
-    // One controller per call (Node's AbortController is the main cost of this
-    // layer, ~3 µs); the caller's signal is linked by hand, which is cheaper
-    // than AbortSignal.any and holds nothing once the call settles.
-    const controller = new AbortController();
-    if (linkBeyondCall && callerSignal !== undefined) {
-      return this.guardedWith(
-        controller,
-        AbortSignal.any([callerSignal, controller.signal]),
-        operation,
-        key,
-        callerSignal,
-        call,
-      );
+    // A controller per call. Making one costs more than a whole call on a fast
+    // backend (~3.5 µs and garbage-collector work in Node 20), so the
+    // controller of a call that ended without being aborted, and whose signal
+    // no one listens to any more, is reused. The caller's signal is linked by
+    // hand: cheaper than AbortSignal.any, and it holds nothing after the call.
+    if (linkBeyondCall) {
+      // A stream's body flows after the call: its signal stays linked and is never reused.
+      const controller = new AbortController();
+      const signal = callerSignal ? AbortSignal.any([callerSignal, controller.signal]) : controller.signal;
+      return this.guardedWith(controller, signal, operation, key, callerSignal, call);
     }
+    const controller = this.spare.pop() ?? new AbortController();
     const signal = controller.signal;
     const onCallerAbort = () => controller.abort(callerSignal?.reason);
     if (callerSignal !== undefined) {
@@ -149,6 +150,9 @@ class TimeoutBackend extends ForwardingBackend {
       return await this.guardedWith(controller, signal, operation, key, callerSignal, call);
     } finally {
       callerSignal?.removeEventListener('abort', onCallerAbort);
+      if (!signal.aborted && this.spare.length < 256 && getEventListeners(signal, 'abort').length === 0) {
+        this.spare.push(controller);
+      }
     }
   }
 

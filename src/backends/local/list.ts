@@ -81,7 +81,7 @@ async function* walk(
       }
       if (options.recursive) {
         yield* walk(ctx, entry.path, entry.sortKey, '', options);
-      } else if (await holdsObject(entry.path)) {
+      } else if (await holdsObject(ctx, entry.path)) {
         yield { type: 'prefix', key: entry.sortKey };
       }
     }
@@ -163,7 +163,7 @@ async function describe(ctx: ListContext, entry: DirEntry): Promise<Entry | unde
 }
 
 /** Whether a folder holds at least one object (empty folders are never listed). */
-async function holdsObject(dir: string): Promise<boolean> {
+async function holdsObject(ctx: ListContext, dir: string): Promise<boolean> {
   let dirents: Dirent[];
   try {
     dirents = await readdir(dir, { withFileTypes: true });
@@ -177,9 +177,11 @@ async function holdsObject(dir: string): Promise<boolean> {
     const kind = await kindOf(dirent, path);
     if (kind === 'file') return true;
     if (kind === 'dir') subdirs.push(path);
+    if (kind === 'link' && (await describe(ctx, { key: '', sortKey: '', kind, path })) !== undefined)
+      return true;
   }
   for (const subdir of subdirs) {
-    if (await holdsObject(subdir)) return true;
+    if (await holdsObject(ctx, subdir)) return true;
   }
   return false;
 }

@@ -58,6 +58,14 @@ describe('local: staying inside the root', () => {
     symlinkSync(join(root, 'real', 'file.txt'), join(root, 'alias.txt'));
     expect(text(await storage.read('alias.txt'))).toBe('inside');
     expect(await keysOf(storage.list())).toEqual(['alias.txt', 'real/file.txt']);
+    // A folder holding only a symlink to an object is a folder with an object.
+    mkdirSync(join(root, 'links'));
+    symlinkSync(join(root, 'real', 'file.txt'), join(root, 'links', 'one'));
+    expect(await keysOf(storage.list('', { recursive: false }))).toEqual([
+      'alias.txt',
+      'links/ (prefix)',
+      'real/ (prefix)',
+    ]);
   });
 
   it('stores keys that look like its own files under an escaped name, and lists them back', async () => {

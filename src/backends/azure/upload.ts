@@ -4,8 +4,8 @@
  * We do not use the SDK's `uploadStream`: it ignores its abort signal while
  * the source stream is paused (Azure/azure-sdk-for-js#32028), so an aborted
  * write could hang forever. Instead we read the source ourselves, racing each
- * read against the signal, stage at most `concurrency` blocks at once (memory
- * ≈ blockSize × (concurrency + 1)), and commit the block list only when every
+ * read against the signal, stage at most `concurrency` blocks at once while
+ * the next one is read (memory ≈ blockSize × (concurrency + 1)), and commit the block list only when every
  * block is staged. A failed, aborted or erroring write therefore never commits:
  * the blob (or its previous version) is untouched, and the staged blocks stay
  * uncommitted, invisible, and are garbage-collected by Azure after 7 days.
@@ -137,16 +137,17 @@ async function uploadBlocks(
   let size = 0;
   try {
     for (let index = 0; ; index++) {
-      while (inflight.size >= params.concurrency) await Promise.race(inflight);
-      throwIfFailed();
+      // Read the next block while the staged ones are in flight, then wait for a slot:
+      // at most `concurrency` blocks in flight plus this one in memory.
+      const block = await nextBlock(blockSizeAt(index, params.blockSize, params.size));
+      if (block === undefined) break;
       if (index >= MAX_BLOCKS) {
         throw new StorageError(
           'InvalidArgument',
           'The body needs more than 50,000 blocks; raise `partSize`.',
         );
       }
-      const block = await nextBlock(blockSizeAt(index, params.blockSize, params.size));
-      if (block === undefined) break;
+      while (inflight.size >= params.concurrency) await Promise.race(inflight);
       throwIfFailed();
       const id = Buffer.from(`${uploadId}-${String(index).padStart(6, '0')}`).toString('base64');
       ids.push(id);

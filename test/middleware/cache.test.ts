@@ -266,3 +266,17 @@ describe('cache: edges', () => {
     await expect(storage.read(`${p}a`)).rejects.toMatchObject({ code: 'NotFound' });
   });
 });
+
+describe('cache: results are copies', () => {
+  it('stat returns a plain ObjectInfo that callers may change freely', async () => {
+    const { storage, p } = setup();
+    await storage.write(`${p}a`, 'abc', { metadata: { k: 'v' } });
+    const first = await storage.stat(`${p}a`);
+    expect('type' in first).toBe(false);
+    first.metadata.k = 'changed';
+    first.lastModified.setTime(0);
+    const second = await storage.stat(`${p}a`);
+    expect(second.metadata).toEqual({ k: 'v' });
+    expect(second.lastModified.getTime()).not.toBe(0);
+  });
+});

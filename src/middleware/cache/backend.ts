@@ -22,7 +22,7 @@ import { assertKey } from '../../core/keys.js';
 import { ForwardingBackend } from '../../core/layer.js';
 import { resolveRange } from '../../core/range.js';
 import type { CacheCore } from './core.js';
-import { cloneEntry } from './listings.js';
+import { cloneInfo } from './listings.js';
 
 const READ_KEYS = new Set(['range', 'ifMatch', 'ifNoneMatch', 'version', 'signal', 'onProgress']);
 const STAT_KEYS = new Set(['version', 'ifMatch', 'ifNoneMatch', 'signal']);
@@ -44,7 +44,11 @@ export class CachedBackend extends ForwardingBackend {
     if (bypasses(options)) return this.next.read(key, options);
     const { range, onProgress, signal } = options;
     let out: Uint8Array;
-    if (range === undefined) {
+    const hit = this.core.hitNow(this.ns, key, true);
+    if (hit?.data !== undefined) {
+      const { start, end } = resolveRange(range, hit.data.byteLength);
+      out = hit.data.slice(start, end);
+    } else if (range === undefined) {
       out = (await this.core.readObject(this.ns, key, this.next, signal)).data.slice();
     } else {
       const entry = await this.core.lookup(this.ns, key, this.next, true, signal);
@@ -64,7 +68,9 @@ export class CachedBackend extends ForwardingBackend {
   override async stream(key: string, options: ReadOptions = {}): Promise<Readable> {
     checkRead(key, options, READ_KEYS, 'stream');
     if (bypasses(options)) return this.next.stream(key, options);
-    const entry = await this.core.lookup(this.ns, key, this.next, true, options.signal);
+    const entry =
+      this.core.hitNow(this.ns, key, true) ??
+      (await this.core.lookup(this.ns, key, this.next, true, options.signal));
     if (entry?.data === undefined) {
       this.core.countMiss();
       return this.next.stream(key, options);
@@ -79,8 +85,10 @@ export class CachedBackend extends ForwardingBackend {
   override async stat(key: string, options: StatOptions = {}): Promise<ObjectInfo> {
     checkRead(key, options, STAT_KEYS, 'stat');
     if (bypasses(options)) return this.next.stat(key, options);
-    const info = await this.core.statObject(this.ns, key, this.next, options.signal);
-    return cloneEntry({ type: 'object', ...info }) as ObjectInfo & { type: 'object' };
+    const info =
+      this.core.hitNow(this.ns, key, false)?.info ??
+      (await this.core.statObject(this.ns, key, this.next, options.signal));
+    return cloneInfo(info);
   }
 
   override async exists(key: string, options: Signal = {}): Promise<boolean> {

@@ -8,7 +8,7 @@ import { checkKnownOptions } from '../../core/base.js';
 import { isStorageError, StorageError, throwIfAborted } from '../../core/errors.js';
 import { assertPrefix } from '../../core/keys.js';
 import { cloneEntry, ListingCache } from './listings.js';
-import type { CacheEntry, EntryStore } from './store.js';
+import { type CacheEntry, type EntryStore, MemoryEntryStore } from './store.js';
 
 /** A source of time in milliseconds (inject one in tests). */
 export interface Clock {
@@ -87,6 +87,24 @@ export class CacheCore {
     const ns = String(this.backends.length);
     this.backends.push({ ns, backend });
     return ns;
+  }
+
+  /**
+   * A fresh entry from an in-memory store, found without awaiting anything
+   * (hits are most calls; sparing them the promise hops of {@link lookup}
+   * keeps a hit about as cheap as a memory-backend read). Counts the hit;
+   * `undefined` sends the caller down the full path.
+   */
+  hitNow(ns: string, key: string, needData: boolean): CacheEntry | undefined {
+    const store = this.store;
+    if (!(store instanceof MemoryEntryStore)) return undefined;
+    const id = idOf(ns, key);
+    const entry = store.peek(id);
+    if (entry === undefined || (needData && entry.data === undefined)) return undefined;
+    if (this.settings.clock.now() - entry.storedAt >= this.settings.ttl) return undefined;
+    store.touch(id);
+    this.hits++;
+    return entry;
   }
 
   /** A fresh entry (revalidated if stale and the backend can), or `undefined`. Counts a hit. */

@@ -3,7 +3,7 @@
  * with the cache's `ttl`. Any write under a listing's prefix drops it, also
  * while the listing is still being read (it is then not stored).
  */
-import type { Entry } from '../../core/backend.js';
+import type { Entry, ObjectInfo } from '../../core/backend.js';
 
 /** Most listings kept; the least recently used leaves first. */
 export const MAX_LISTINGS = 256;
@@ -83,6 +83,16 @@ export class ListingCache {
   get size(): number {
     return this.listings.size;
   }
+}
+
+/** A deep copy of an object's info, so callers cannot change what is cached. */
+export function cloneInfo(info: ObjectInfo): ObjectInfo {
+  return {
+    ...info,
+    lastModified: new Date(info.lastModified),
+    metadata: { ...info.metadata },
+    ...(info.checksums ? { checksums: { ...info.checksums } } : {}),
+  };
 }
 
 /** A deep copy of an entry, so callers cannot change what is cached. */

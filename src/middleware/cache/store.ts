@@ -64,6 +64,19 @@ export class MemoryEntryStore implements EntryStore {
     this.policy = createPolicy(strategy, maxSize);
   }
 
+  /** The entry without counting a use (the synchronous fast path of hits). */
+  peek(id: string): CacheEntry | undefined {
+    return this.entries.get(id);
+  }
+
+  /** Counts a use of an entry. */
+  touch(id: string): void {
+    const entry = this.entries.get(id);
+    if (entry === undefined) return;
+    entry.hits++;
+    this.policy.touch(id);
+  }
+
   async get(id: string): Promise<CacheEntry | undefined> {
     const entry = this.entries.get(id);
     if (entry === undefined) return undefined;

@@ -173,3 +173,28 @@ describe('local: cleanup', () => {
     expect(readdirSync(root).sort()).toEqual(['.stowage', 'keep']);
   });
 });
+
+describe('local: key locks', () => {
+  it('breaks a lock left by a crashed process, and times out on a live one with Unavailable', async () => {
+    const { lockPath } = await import('../../../src/backends/local/lock.js');
+    const { root } = fresh();
+    const storage = local({ root, lockTimeout: 200, lockStale: '30s' });
+    const { etag } = await storage.write('k', 'v1');
+    const lock = lockPath(root, 'k');
+    // A live owner (this very process): the write waits, then gives up.
+    writeFileSync(
+      lock,
+      JSON.stringify({ pid: process.pid, host: (await import('node:os')).hostname(), at: Date.now() }),
+    );
+    const error = await storage.write('k', 'v2', { ifMatch: etag }).catch((e: unknown) => e);
+    expect(isStorageError(error, 'Unavailable')).toBe(true);
+    expect((error as { retryable: boolean }).retryable).toBe(true);
+    expect(text(await storage.read('k'))).toBe('v1');
+    // An old lock is stale whoever owns it: broken, and the write goes through.
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(lock, past, past);
+    await storage.write('k', 'v2', { ifMatch: etag });
+    expect(text(await storage.read('k'))).toBe('v2');
+    expect(filesUnder(root)).toEqual(['k']);
+  });
+});

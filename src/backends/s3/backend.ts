@@ -44,16 +44,21 @@ export interface S3Session {
 export class S3Backend extends BaseBackend {
   readonly kind: string;
   readonly capabilities: Capabilities;
-  /** The validated options (credentials included: do not log). */
-  readonly options: ResolvedS3Options;
+  // An ES private field: it holds credentials, so it stays out of JSON.stringify and inspection of the backend.
+  readonly #options: ResolvedS3Options;
   private session: Promise<S3Session> | undefined;
   private closed = false;
 
   constructor(options: ResolvedS3Options) {
     super();
-    this.options = options;
+    this.#options = options;
     this.kind = options.kind;
     this.capabilities = options.capabilities;
+  }
+
+  /** The validated options (credentials included: do not log). */
+  get options(): ResolvedS3Options {
+    return this.#options;
   }
 
   /** The bucket this backend works in. */

@@ -119,3 +119,16 @@ describe('s3 options', () => {
     await backend.close();
   });
 });
+
+describe('s3 backend object', () => {
+  it('keeps credentials out of JSON and util.inspect', async () => {
+    const { inspect } = await import('node:util');
+    const backend = s3({
+      bucket: 'b-1',
+      credentials: { accessKeyId: 'AKIDSHOWN', secretAccessKey: 'never-print-me' },
+    });
+    expect(JSON.stringify(backend)).not.toContain('never-print-me');
+    expect(inspect(backend, { depth: 5 })).not.toContain('never-print-me');
+    expect(backend.options.credentials).toMatchObject({ secretAccessKey: 'never-print-me' });
+  });
+});

@@ -114,3 +114,18 @@ describe('encryption: streams', () => {
     expect(Buffer.from(got).equals(data.subarray(2000, 2100))).toBe(true);
   });
 });
+
+describe('encryption: argument checks', () => {
+  it('rejects options that are not objects with InvalidArgument', async () => {
+    const storage = encryption({ keys: { k1 }, currentKey: 'k1' })(memory());
+    await storage.write('a', 'x');
+    for (const call of [
+      () => storage.write('a', 'x', null as never),
+      () => storage.read('a', null as never),
+      () => storage.stream('a', 5 as never),
+      () => storage.copy('a', 'b', 'nope' as never),
+    ]) {
+      await expect(call()).rejects.toMatchObject({ code: 'InvalidArgument' });
+    }
+  });
+});

@@ -63,6 +63,7 @@ export class EncryptedBackend extends ForwardingBackend {
 
   override async write(key: string, body: Body, options: WriteOptions = {}): Promise<ObjectInfo> {
     assertKey(key, 'write');
+    checkOptionsObject(options, 'write');
     throwIfAborted(options.signal, 'write', key);
     const { onProgress, size, metadata, ...rest } = options;
     checkOnProgress(onProgress);
@@ -103,6 +104,7 @@ export class EncryptedBackend extends ForwardingBackend {
   }
 
   override async read(key: string, options: ReadOptions = {}): Promise<Uint8Array> {
+    checkOptionsObject(options, 'read');
     const { range, onProgress, ...rest } = options;
     checkOnProgress(onProgress);
     let plain: Uint8Array;
@@ -117,6 +119,7 @@ export class EncryptedBackend extends ForwardingBackend {
   }
 
   override async stream(key: string, options: ReadOptions = {}): Promise<Readable> {
+    checkOptionsObject(options, 'stream');
     const { onProgress, ...rest } = options;
     checkOnProgress(onProgress);
     const plain = await openDecryptedStream(this.next, key, rest, {
@@ -194,6 +197,7 @@ export class EncryptedBackend extends ForwardingBackend {
   }
 
   private async copyOptions(from: string, options: CopyOptions): Promise<CopyOptions> {
+    checkOptionsObject(options, 'copy');
     if (options.metadata === undefined || !this.next.capabilities.metadata) return options;
     checkUserMetadata(options.metadata);
     // Replacing metadata must keep the marker, which only the source knows.
@@ -226,6 +230,12 @@ export class EncryptedBackend extends ForwardingBackend {
     const metadata = { ...info.metadata };
     delete metadata[MARKER_METADATA_KEY];
     return { ...rest, size: size ?? Math.max(0, info.size - layout.headerLength), metadata };
+  }
+}
+
+function checkOptionsObject(options: unknown, operation: string): void {
+  if (options === null || typeof options !== 'object') {
+    throw new StorageError('InvalidArgument', `Options of ${operation} must be an object.`);
   }
 }
 

@@ -71,9 +71,11 @@ if (which('moto_server') || pythonWithMoto()) {
   log('moto', 'already installed');
 } else {
   const python = ['python3', 'python'].find((p) => !spawnSync(p, ['--version'], { stdio: 'ignore' }).error);
-  const error = python
+  let error = python
     ? run(python, ['-m', 'pip', 'install', '--quiet', 'moto[server]'])
     : 'python3 is not installed; install Python 3 and run `pip install "moto[server]"`';
+  // A system Python may refuse global installs (PEP 668): try the user site.
+  if (python && error) error = run(python, ['-m', 'pip', 'install', '--quiet', '--user', 'moto[server]']);
   if (error || !(which('moto_server') || pythonWithMoto())) {
     failures.push(`moto: ${error ?? 'installed but `import moto.server` still fails'}`);
   } else log('moto', 'installed');

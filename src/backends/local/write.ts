@@ -146,6 +146,8 @@ async function createTemp<T>(
       await ensureDir(ctx.paths, target.dir, key);
       return { path, handle: await create(path) };
     } catch (e) {
+      // A create that failed half-way (a copy out of space) may have left the temp file: it is ours.
+      if (!hasCode(e, 'EEXIST')) await unlink(path).catch(() => undefined);
       // ENOENT here means the directory vanished (a delete pruned it), unless the directory is there.
       if (!hasCode(e, 'ENOENT') || attempt >= DIR_RETRIES) throw e;
       if (await exists(target.dir)) throw e;

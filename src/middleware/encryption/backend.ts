@@ -19,7 +19,8 @@ import { type Capabilities, defineCapabilities } from '../../core/capabilities.j
 import { StorageError, throwIfAborted } from '../../core/errors.js';
 import { assertKey } from '../../core/keys.js';
 import { ForwardingBackend } from '../../core/layer.js';
-import { EncryptStream, encryptBytes } from './chunks.js';
+import { EncryptStream } from './chunks.js';
+import { encryptBytes } from './cipher.js';
 import {
   ciphertextSize,
   encodeHeader,

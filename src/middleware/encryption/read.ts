@@ -4,7 +4,8 @@ import type { ByteRange, ObjectInfo, ReadOptions, StorageBackend } from '../../c
 import { isStorageError, StorageError } from '../../core/errors.js';
 import { assertKey } from '../../core/keys.js';
 import { resolveRange } from '../../core/range.js';
-import { ChunkCipher, DecryptStream } from './chunks.js';
+import { DecryptStream } from './chunks.js';
+import { ChunkCipher } from './cipher.js';
 import {
   chunkCount,
   decodeHeader,

@@ -1,5 +1,6 @@
 /**
- * Benchmark of the encryption middleware: `npx tsx bench/encryption/run.ts [GiB=1] [runs=5]`.
+ * Benchmark of the encryption middleware:
+ * `npx tsx bench/encryption/run.ts [GiB=1] [runs=5] [chunkSize=64KiB]`.
  *
  * A. Transforms: the middleware's EncryptStream / DecryptStream (64 KiB
  *    chunks, one GCM seal per chunk) vs a raw node:crypto AES-256-GCM
@@ -19,6 +20,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { parseSize } from '../../src/core/units.js';
 import { encryption } from '../../src/middleware/encryption.js';
 import { DecryptStream, EncryptStream } from '../../src/middleware/encryption/chunks.js';
 import { encodeHeader } from '../../src/middleware/encryption/format.js';
@@ -29,6 +31,7 @@ const GiB = 2 ** 30;
 const MiB = 2 ** 20;
 const totalBytes = Math.round(Number(process.argv[2] ?? 1) * GiB);
 const runs = Number(process.argv[3] ?? 5);
+const chunkSize = parseSize(process.argv[4] ?? '64KiB', 'chunkSize');
 const sourceChunk = randomBytes(MiB);
 const sourceChunks = Math.ceil(totalBytes / MiB);
 const key = randomBytes(32);
@@ -114,7 +117,7 @@ function report(label: string, raw: Timing, ours: Timing): string[] {
 
 async function main() {
   const sink = new ChunkSink();
-  const storage = encryption({ keys: { k1: key }, currentKey: 'k1' })(sink);
+  const storage = encryption({ keys: { k1: key }, currentKey: 'k1' }, { chunkSize })(sink);
   await storage.write('big', plaintext());
   await sink.write('raw-big', plaintext().pipe(rawCipher(false)));
   const stored = await sink.stat('big');
@@ -124,7 +127,7 @@ async function main() {
 
   // A. Transforms.
   const header = encodeHeader({
-    chunkSize: 64 * 1024,
+    chunkSize,
     noncePrefix: randomBytes(7),
     keyId: 'k1',
     wrappedKey: randomBytes(60),
@@ -169,10 +172,10 @@ async function main() {
   const range = await storage.read('big', { range: { offset, length: MiB } });
   if (range.byteLength !== MiB) throw new Error('short range');
   const rangeBytes = sink.bytesServed;
-  const budget = MiB + 2 * 64 * 1024;
+  const budget = MiB + 2 * chunkSize;
 
   const lines = [
-    `encryption benchmark: ${(totalBytes / GiB).toFixed(2)} GiB (ciphertext ${stored.size} bytes), chunkSize 64 KiB, medians of ${runs} runs, node ${process.version}`,
+    `encryption benchmark: ${(totalBytes / GiB).toFixed(2)} GiB (ciphertext ${stored.size} bytes), chunkSize ${chunkSize / 1024} KiB, medians of ${runs} runs, node ${process.version}`,
     '',
     '| measure | clock | raw AES-256-GCM | encryption() | ratio |',
     '|---|---|---|---|---|',

@@ -213,7 +213,8 @@ class RetryBackend extends ForwardingBackend {
 
   override read(key: string, options?: ReadOptions): Promise<Uint8Array> {
     const onProgress = monotonic(options?.onProgress);
-    return this.retried(options?.signal, () => this.next.read(key, { ...options, onProgress }));
+    const opts = onProgress === options?.onProgress ? options : { ...options, onProgress };
+    return this.retried(options?.signal, () => this.next.read(key, opts));
   }
 
   override stream(key: string, options?: ReadOptions): Promise<Readable> {
@@ -222,7 +223,8 @@ class RetryBackend extends ForwardingBackend {
 
   override async write(key: string, body: Body, options?: WriteOptions): Promise<ObjectInfo> {
     const onProgress = monotonic(options?.onProgress);
-    const opts = { ...options, onProgress };
+    // Options are copied only when there is a progress callback to wrap.
+    const opts = onProgress === options?.onProgress ? options : { ...options, onProgress };
     if (isReplayable(body)) return this.retried(options?.signal, () => this.next.write(key, body, opts));
     let replay: ReplayableBody;
     try {

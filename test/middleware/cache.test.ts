@@ -280,3 +280,29 @@ describe('cache: results are copies', () => {
     expect(second.lastModified.getTime()).not.toBe(0);
   });
 });
+
+describe('cache: concurrency', () => {
+  it('does not cache a listing that a write through the cache overlapped', async () => {
+    const { spy, storage, p } = setup();
+    await storage.write(`${p}a`, '1');
+    await storage.write(`${p}b`, '2');
+    const seen: string[] = [];
+    for await (const entry of storage.list(p)) {
+      seen.push(entry.key);
+      if (seen.length === 1) await storage.write(`${p}c`, '3');
+    }
+    expect(await keysOf(storage.list(p))).toEqual([`${p}a`, `${p}b`, `${p}c`]);
+    expect(spy.count('list')).toBe(2);
+  });
+
+  it('lets one caller abort its wait on a shared fetch without failing the others', async () => {
+    const { storage, p } = setup();
+    await storage.write(`${p}a`, 'shared');
+    const controller = new AbortController();
+    const aborted = storage.read(`${p}a`, { signal: controller.signal });
+    const other = storage.read(`${p}a`);
+    controller.abort();
+    await expect(aborted).rejects.toMatchObject({ code: 'Aborted' });
+    expect(text(await other)).toBe('shared');
+  });
+});

@@ -91,10 +91,9 @@ async function main(): Promise<void> {
     const bucket = `stowage-bench-${Date.now().toString(36)}`;
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
     // Objects the download tasks read, written once by the raw SDK.
-    const big = Buffer.alloc(size, 0x42);
     await new Upload({
       client,
-      params: { Bucket: bucket, Key: 'fixture/big', Body: big },
+      params: { Bucket: bucket, Key: 'fixture/big', Body: Buffer.alloc(size, 0x42) },
       partSize: 16 * MiB,
     }).done();
     const limit = pLimit(16);
@@ -228,7 +227,7 @@ async function main(): Promise<void> {
   lines.push(
     '',
     '"vs raw" is raw time / contender time (above 1 = faster than raw). Peak RSS is the largest',
-    "`maxRSS` of the contender's processes; growth is peak minus the RSS measured just before the timed work",
+    "VmHWM of the contender's processes; growth is peak minus the RSS measured just before the timed work",
     '(SDK loaded, one request made), a median over runs.',
     '',
   );

@@ -4,6 +4,7 @@
  *
  *   tsx bench/s3/worker.ts '<json WorkerConfig>'
  */
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -50,6 +51,20 @@ function source(size: number, chunk: number): Readable {
       this.push(null);
     },
   });
+}
+
+/**
+ * Peak RSS of this process in bytes: VmHWM of the current address space.
+ * (`resourceUsage().maxRSS` is no good here: Linux carries the parent's peak
+ * across fork + exec, so every child would report at least the parent's.)
+ */
+function peakRss(): number {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const kib = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+    if (kib) return Number(kib) * 1024;
+  } catch {}
+  return process.memoryUsage().rss;
 }
 
 async function drain(stream: AsyncIterable<Uint8Array>): Promise<number> {
@@ -187,7 +202,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const { bytes, ops } = await run();
   const ms = performance.now() - started;
-  const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+  const peakRssMiB = peakRss() / MiB;
   process.stdout.write(`${JSON.stringify({ ms, bytes, ops, baseRssMiB, peakRssMiB })}\n`);
   process.exit(0);
 }

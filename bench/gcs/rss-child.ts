@@ -2,12 +2,13 @@
  * Streams `mib` MiB of unknown length through the gcs adapter in a fresh
  * process and prints `{ peakMiB, baseMiB, ms }`: the adapter's memory bound
  * (about two chunks plus the runtime), measured where nothing else counts.
- * Usage: `node --import tsx bench/gcs/rss-child.ts <endpoint> <bucket> <mib>`
+ * Usage: `node --import tsx bench/gcs/rss-child.ts <endpoint> <bucket> <mib> [partSize]`
+ * (with a part size, the upload goes in resumable chunks of that size).
  */
 import { Readable } from 'node:stream';
 import { gcs } from '../../src/backends/gcs/index.js';
 
-const [endpoint, bucket, mibText] = process.argv.slice(2) as [string, string, string];
+const [endpoint, bucket, mibText, partSize] = process.argv.slice(2) as [string, string, string, string?];
 const MIB = 1024 * 1024;
 const total = Number(mibText) * MIB;
 
@@ -32,7 +33,7 @@ const backend = gcs({ bucket, apiEndpoint: endpoint });
 await backend.exists('warm-up');
 const baseMiB = Math.round(process.memoryUsage().rss / MIB);
 const start = performance.now();
-const info = await backend.write('rss/big.bin', body());
+const info = await backend.write('rss/big.bin', body(), partSize ? { partSize } : {});
 if (info.size !== total) throw new Error(`stored ${info.size} bytes`);
 const ms = performance.now() - start;
 await backend.delete('rss/big.bin');

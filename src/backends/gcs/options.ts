@@ -51,7 +51,7 @@ export interface GcsOptions {
   versioning?: boolean;
   /** Bodies of known size up to this go in one request; larger or unknown ones use a resumable session. @default '8MiB' */
   simpleUploadThreshold?: Size;
-  /** Chunk size of resumable uploads (a multiple of 256 KiB); memory per upload is about twice this. @default '16MiB' */
+  /** Upload large and unknown-size bodies in resumable chunks of this size (a multiple of 256 KiB; each chunk retryable, about two chunks of memory). @default none: one streaming request */
   partSize?: Size;
   /** Checksum verified on whole-object reads and uploads, or `false` to skip. @default 'crc32c' */
   validation?: 'crc32c' | 'md5' | false;
@@ -158,7 +158,7 @@ export interface ResolvedGcsOptions {
   storageClass?: string;
   versioning: boolean;
   simpleUploadThreshold: number;
-  partSize: number;
+  partSize: number | undefined;
   validation: 'crc32c' | 'md5' | false;
   readIdleTimeout?: number;
   maxRetries?: number;
@@ -166,8 +166,8 @@ export interface ResolvedGcsOptions {
 
 /** Settles defaults, normalises the prefix and checks the part size. */
 export function resolveOptions(parsed: z.output<typeof gcsOptionsSchema>): ResolvedGcsOptions {
-  const partSize = parseSize(parsed.partSize ?? '16MiB', 'partSize');
-  if (partSize < CHUNK_QUANTUM || partSize % CHUNK_QUANTUM !== 0) {
+  const partSize = parsed.partSize === undefined ? undefined : parseSize(parsed.partSize, 'partSize');
+  if (partSize !== undefined && (partSize < CHUNK_QUANTUM || partSize % CHUNK_QUANTUM !== 0)) {
     throw new StorageError(
       'InvalidConfig',
       `[stowage] [gcs] Invalid options: partSize: must be a multiple of 256 KiB (262144 bytes); got ${partSize}.`,

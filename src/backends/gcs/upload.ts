@@ -1,15 +1,19 @@
 /**
- * Writes: one request for small bodies of known size, a chunked resumable
- * session for the rest.
+ * Writes: one request for small bodies of known size, a resumable session for
+ * the rest.
  *
- * Resumable uploads always go in chunks of `partSize` (the SDK holds about two
- * chunks in memory, so memory stays bounded whatever the body size), and the
- * last chunk — the one that makes GCS create the object — is only sent once
- * the source ended cleanly. A source that fails or is aborted therefore never
- * finalises the session: no object appears and the previous generation stays.
- * (A single-request resumable upload would not give that guarantee: its body
- * could end early and be committed short.) Abandoned sessions hold no object
- * and expire on their own after a week.
+ * A resumable session streams the body in one request by default (as the SDK
+ * does; the fastest way, with memory bounded by stream buffers). With a
+ * `partSize` (per write or on the backend) it goes in chunks of that size
+ * instead: each chunk can be retried, at the cost of about two chunks of
+ * memory and one round trip per chunk.
+ *
+ * Either way the object is created only when the request that carries the
+ * end of the body completes, and that happens only after the source ended
+ * cleanly: a source that fails, a body shorter or longer than its declared
+ * `size`, or an abort destroys the request, so no object appears and the
+ * previous generation stays. Abandoned sessions hold no object and expire on
+ * their own after a week.
  */
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
@@ -29,7 +33,8 @@ import { generationOf } from './info.js';
 /** Settings of the backend that shape uploads. */
 export interface UploadSettings {
   simpleUploadThreshold: number;
-  partSize: number;
+  /** Chunk size of resumable uploads; undefined = one streaming request. */
+  partSize: number | undefined;
   validation: 'crc32c' | 'md5' | false;
   storageClass?: string;
   userProject?: string;
@@ -70,9 +75,10 @@ export function writeMetadata(options: ResolvedWriteOptions, settings: UploadSet
   return metadata;
 }
 
-/** The chunk size for a resumable upload: `partSize` (rounded up to 256 KiB). */
-function chunkSizeOf(options: ResolvedWriteOptions, settings: UploadSettings): number {
+/** The chunk size of a resumable upload (`partSize` rounded up to 256 KiB), or undefined for one request. */
+function chunkSizeOf(options: ResolvedWriteOptions, settings: UploadSettings): number | undefined {
   const wanted = options.partSize ?? settings.partSize;
+  if (wanted === undefined) return undefined;
   return Math.max(CHUNK_QUANTUM, Math.ceil(wanted / CHUNK_QUANTUM) * CHUNK_QUANTUM);
 }
 
@@ -98,7 +104,8 @@ export async function upload(
     ...(settings.userProject !== undefined ? { userProject: settings.userProject } : {}),
   };
   if (!simple) {
-    streamOptions.chunkSize = chunkSizeOf(options, settings);
+    const chunkSize = chunkSizeOf(options, settings);
+    if (chunkSize !== undefined) streamOptions.chunkSize = chunkSize;
     // A known length lets GCS check it; the SDK reads it from the metadata.
     if (size !== undefined) (metadata as FileMetadata & { contentLength?: number }).contentLength = size;
   }

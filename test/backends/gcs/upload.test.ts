@@ -61,11 +61,14 @@ describe('writePrecondition (etag = generation)', () => {
 });
 
 describeWithEmulator('gcs', 'gcs uploads on fake-gcs-server', (endpoint) => {
+  // `chunked` uploads in 1 MiB resumable chunks; `streaming` (the default) in one resumable request.
   let backend: GcsBackend;
+  let streaming: GcsBackend;
   let bucket: string;
   beforeAll(async () => {
     bucket = await freshBucket(endpoint, 'upload');
     backend = gcs({ bucket, apiEndpoint: endpoint, prefix: 'up', partSize: '1MiB' });
+    streaming = gcs({ bucket, apiEndpoint: endpoint, prefix: 'up' });
   });
 
   it('uploads a ~10 MiB stream of unknown length in resumable chunks, byte-exact, with progress', async () => {
@@ -87,41 +90,65 @@ describeWithEmulator('gcs', 'gcs uploads on fake-gcs-server', (endpoint) => {
     expect(createHash('md5').update(back).digest('base64')).toBe(body.md5());
   });
 
-  it('an abort mid-upload rejects with Aborted, stores nothing and keeps the previous version', async () => {
-    const before = await backend.write('abort/k.bin', 'previous');
-    const controller = new AbortController();
-    const body = source(12, 512 * 1024, { delayMs: 15, stopAt: 6, onStop: () => controller.abort() });
-    const error = await backend
-      .write('abort/k.bin', body.stream, { signal: controller.signal })
-      .catch((e) => e);
-    expect(isStorageError(error, 'Aborted')).toBe(true);
-    expect(Buffer.from(await backend.read('abort/k.bin')).toString()).toBe('previous');
-    expect((await backend.stat('abort/k.bin')).etag).toBe(before.etag);
-
-    const fresh = new AbortController();
-    const again = source(12, 512 * 1024, { delayMs: 15, stopAt: 6, onStop: () => fresh.abort() });
-    await backend.write('abort/new.bin', again.stream, { signal: fresh.signal }).catch(() => undefined);
-    expect(await backend.exists('abort/new.bin')).toBe(false);
+  it('streams a body of unknown length in one resumable request by default', async () => {
+    const body = source(6, MiB + 17);
+    const info = await streaming.write('big/streamed.bin', body.stream);
+    expect(info.size).toBe(6 * (MiB + 17));
+    expect(info.checksums?.md5).toBe(body.md5());
   });
 
-  it('a source that fails mid-upload stores nothing', async () => {
-    const failing = Readable.from(
-      (async function* () {
-        yield randomBytes(MiB);
-        yield randomBytes(MiB);
-        throw new Error('disk read failed');
-      })(),
-    );
-    await expect(backend.write('fail/k.bin', failing)).rejects.toMatchObject({ name: 'StorageError' });
-    expect(await backend.exists('fail/k.bin')).toBe(false);
-  });
+  for (const mode of ['chunked', 'streaming'] as const) {
+    const pick = () => (mode === 'chunked' ? backend : streaming);
 
-  it('a stream shorter than its declared size fails with IntegrityError and stores nothing', async () => {
-    const short = source(2, MiB);
-    const error = await backend.write('short/k.bin', short.stream, { size: 3 * MiB }).catch((e) => e);
-    expect(isStorageError(error, 'IntegrityError')).toBe(true);
-    expect(await backend.exists('short/k.bin')).toBe(false);
-  });
+    it(`${mode}: an abort mid-upload rejects with Aborted, stores nothing and keeps the previous version`, async () => {
+      const target = pick();
+      const before = await target.write(`abort-${mode}/k.bin`, 'previous');
+      const controller = new AbortController();
+      const body = source(12, 512 * 1024, { delayMs: 15, stopAt: 6, onStop: () => controller.abort() });
+      const error = await target
+        .write(`abort-${mode}/k.bin`, body.stream, { signal: controller.signal })
+        .catch((e) => e);
+      expect(isStorageError(error, 'Aborted')).toBe(true);
+      expect(Buffer.from(await target.read(`abort-${mode}/k.bin`)).toString()).toBe('previous');
+      expect((await target.stat(`abort-${mode}/k.bin`)).etag).toBe(before.etag);
+
+      const fresh = new AbortController();
+      const again = source(12, 512 * 1024, { delayMs: 15, stopAt: 6, onStop: () => fresh.abort() });
+      await target
+        .write(`abort-${mode}/new.bin`, again.stream, { signal: fresh.signal })
+        .catch(() => undefined);
+      expect(await target.exists(`abort-${mode}/new.bin`)).toBe(false);
+    });
+
+    it(`${mode}: a source that fails mid-upload stores nothing`, async () => {
+      const failing = Readable.from(
+        (async function* () {
+          yield randomBytes(MiB);
+          yield randomBytes(MiB);
+          throw new Error('disk read failed');
+        })(),
+      );
+      await expect(pick().write(`fail-${mode}/k.bin`, failing)).rejects.toMatchObject({
+        name: 'StorageError',
+      });
+      expect(await pick().exists(`fail-${mode}/k.bin`)).toBe(false);
+    });
+
+    it(`${mode}: a stream shorter or longer than its declared size fails with IntegrityError and stores nothing`, async () => {
+      const short = source(10, MiB);
+      const error = await pick()
+        .write(`short-${mode}/k.bin`, short.stream, { size: 12 * MiB })
+        .catch((e) => e);
+      expect(isStorageError(error, 'IntegrityError')).toBe(true);
+      expect(await pick().exists(`short-${mode}/k.bin`)).toBe(false);
+      const long = source(10, MiB);
+      const tooLong = await pick()
+        .write(`long-${mode}/k.bin`, long.stream, { size: 9 * MiB })
+        .catch((e) => e);
+      expect(isStorageError(tooLong, 'IntegrityError')).toBe(true);
+      expect(await pick().exists(`long-${mode}/k.bin`)).toBe(false);
+    });
+  }
 
   it('ifMatch takes the etag write returned; a stale etag fails and keeps the object', async () => {
     const first = await backend.write('cond/k.txt', 'one');

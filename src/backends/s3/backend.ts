@@ -1,7 +1,7 @@
 /** The S3 backend: reads, stats, deletes, copies and presigns; writes live in upload.ts, listing in list.ts. */
 import type * as S3Module from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type {
   CopyOptions,
   DeleteManyResult,
@@ -157,28 +157,32 @@ export class S3Backend extends BaseBackend {
   }
 
   /**
-   * Wraps the response body so its errors are StorageErrors and an abort
-   * stops it; destroying the result destroys the socket's response.
+   * Makes the response body itself the stream callers get (no extra stream
+   * hop): errors it is destroyed with become StorageErrors, an abort
+   * destroys it, and destroying it early closes the response and its socket.
    */
   private guard(body: Readable, key: string, signal: AbortSignal | undefined): Readable {
-    const out = new PassThrough({ highWaterMark: 256 * 1024 });
-    const onAbort = () =>
-      out.destroy(
-        new StorageError('Aborted', 'read was aborted', {
-          backend: this.kind,
-          operation: 'read',
-          key,
-          cause: signal?.reason,
-        }),
-      );
-    signal?.addEventListener('abort', onAbort, { once: true });
-    body.once('error', (e) => out.destroy(this.fail(e, 'read', key)));
-    out.once('close', () => {
-      signal?.removeEventListener('abort', onAbort);
-      if (!body.destroyed && !body.readableEnded) body.destroy();
-    });
-    body.pipe(out);
-    return out;
+    const destroyBody = body._destroy.bind(body);
+    // Node emits the error handed to _destroy's callback: map it on the way out.
+    body._destroy = (error, callback) =>
+      destroyBody(error, (e) => callback(e ? this.fail(e, 'read', key) : e));
+    if (signal !== undefined) {
+      const onAbort = () =>
+        body.destroy(
+          new StorageError('Aborted', 'read was aborted', {
+            backend: this.kind,
+            operation: 'read',
+            key,
+            cause: signal.reason,
+          }),
+        );
+      if (signal.aborted) onAbort();
+      else {
+        signal.addEventListener('abort', onAbort, { once: true });
+        body.once('close', () => signal.removeEventListener('abort', onAbort));
+      }
+    }
+    return body;
   }
 
   protected async doStat(key: string, options: StatOptions): Promise<ObjectInfo> {

@@ -148,14 +148,18 @@ export async function* mergeSorted(
   }
 }
 
+/** How much older than the source a target may look and still count as a copy of it (timestamp granularity). */
+export const MTIME_WINDOW_MS = 1000;
+
 /** Why an object must be copied, or undefined when the target already has it. */
 export type CopyReason = 'missing' | 'different' | 'always';
 
 /**
  * Decides whether the source object must be copied over the target one.
  * - `size`: sizes differ.
- * - `size+mtime`: sizes differ, or the target is older than the source
- *   (a copy is always newer than what it was copied from).
+ * - `size+mtime`: sizes differ, or the target is older than the source by
+ *   more than {@link MTIME_WINDOW_MS} (a copy is always newer than what it
+ *   was copied from; the window absorbs whole-second timestamps).
  * - `etag`: etags differ (meaningful within one service only; falls back
  *   to size when either side has none).
  * - `checksum`: contents differ: listed checksums when both sides share an
@@ -178,7 +182,10 @@ export async function copyReason(
     case 'size':
       return undefined;
     case 'size+mtime':
-      return target.lastModified.getTime() < source.lastModified.getTime() ? 'different' : undefined;
+      // Older by more than the window: services such as S3 keep whole seconds only.
+      return target.lastModified.getTime() + MTIME_WINDOW_MS < source.lastModified.getTime()
+        ? 'different'
+        : undefined;
     case 'etag':
       if (source.etag === undefined || target.etag === undefined) return undefined;
       return source.etag === target.etag ? undefined : 'different';

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { memory } from '../../src/backends/memory/index.js';
+import type { Entry, ListOptions } from '../../src/core/backend.js';
 import { StorageError } from '../../src/core/errors.js';
+import { ForwardingBackend } from '../../src/core/layer.js';
 import { migrate } from '../../src/migrate/index.js';
 import type { MigrateProgress } from '../../src/migrate/types.js';
 import { contents, dump, Recording, seed, tick } from './helpers.js';
@@ -50,12 +52,20 @@ describe('migrate', () => {
     const from = memory();
     const to = memory();
     await to.write('same', 'abc');
-    await tick();
-    await from.write('same', 'abc'); // same size, source newer
+    await from.write('same', 'abc'); // same size; the source is newer by more than the 1 s window:
+    const from5sLater = new (class extends ForwardingBackend {
+      override async *list(prefix?: string, options?: ListOptions): AsyncIterable<Entry> {
+        for await (const entry of super.list(prefix, options)) {
+          if (entry.type === 'object' && entry.key === 'same') {
+            yield { ...entry, lastModified: new Date(entry.lastModified.getTime() + 5000) };
+          } else yield entry;
+        }
+      }
+    })(from);
     await from.write('samesize', 'xyz');
     await to.write('samesize', 'XYZ'); // same size, target newer, other content
     const run = async (compare: 'size' | 'size+mtime' | 'etag' | 'checksum' | 'always') =>
-      (await migrate({ from, to, compare, dryRun: true })).plan?.map((p) => p.key).sort();
+      (await migrate({ from: from5sLater, to, compare, dryRun: true })).plan?.map((p) => p.key).sort();
     expect(await run('size')).toEqual([]);
     expect(await run('size+mtime')).toEqual(['same']);
     expect(await run('etag')).toEqual(['samesize']);

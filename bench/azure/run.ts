@@ -19,7 +19,7 @@ import { azure } from '../../src/backends/azure/index.js';
 import type { StorageBackend } from '../../src/core/backend.js';
 import { azuriteConnectionString, startAzurite } from '../../test/emulators/azurite.js';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const BIG_ROUNDS = Number(process.env.BENCH_BIG_ROUNDS ?? 5);
 const BIG = Number(process.env.BENCH_BIG_MIB ?? 256) * 1024 * 1024;
 const SMALL = 4 * 1024;

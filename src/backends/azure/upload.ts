@@ -92,7 +92,11 @@ export async function uploadStream(params: UploadParams, source: Readable): Prom
         : await reader.read(blockSizeAt(1, params.blockSize, params.size));
     if (second === undefined) return await putBlob(params, first);
     const pending = [first, second];
-    return await uploadBlocks(params, async (size) => pending.shift() ?? reader.read(size));
+    return await uploadBlocks(
+      params,
+      async (size) => pending.shift() ?? reader.read(size),
+      (block) => reader.release(block),
+    );
   } catch (e) {
     source.destroy();
     throw e;
@@ -122,6 +126,7 @@ async function putBlob(params: UploadParams, body: Buffer): Promise<UploadResult
 async function uploadBlocks(
   params: UploadParams,
   nextBlock: (size: number) => Promise<Buffer | undefined>,
+  release?: (block: Buffer) => void,
 ): Promise<UploadResult> {
   // Unique per upload, so concurrent writers of one key never share block ids.
   const uploadId = randomBytes(9).toString('hex');
@@ -159,7 +164,7 @@ async function uploadBlocks(
           customerProvidedKey: params.customerProvidedKey,
         })
         .then(
-          () => undefined,
+          () => release?.(block),
           (error: unknown) => {
             failure ??= { error };
             stop.abort();
@@ -219,6 +224,16 @@ class BlockReader {
   private readonly chunks: Buffer[] = [];
   private buffered = 0;
   private ended = false;
+  /** Block buffers whose upload finished, reused so a long upload does not churn the GC. */
+  private readonly spare: Buffer[] = [];
+  /** The pooled buffer behind each block handed out. */
+  private readonly owners = new WeakMap<Buffer, Buffer>();
+
+  /** Gives a block's buffer back once its upload settled (the SDK no longer reads it). */
+  release(block: Buffer): void {
+    const owner = this.owners.get(block);
+    if (owner !== undefined && this.spare.length < 8) this.spare.push(owner);
+  }
 
   constructor(
     source: Readable,
@@ -255,7 +270,11 @@ class BlockReader {
       if (head.byteLength === take) this.chunks.shift();
       else this.chunks[0] = head.subarray(take);
     } else {
-      block = Buffer.allocUnsafe(take);
+      let owner = this.spare.pop();
+      while (owner !== undefined && owner.byteLength !== size) owner = this.spare.pop();
+      owner ??= Buffer.allocUnsafeSlow(size);
+      block = owner.subarray(0, take);
+      this.owners.set(block, owner);
       let filled = 0;
       while (filled < take) {
         const chunk = this.chunks[0]!;

@@ -40,6 +40,11 @@ export class BandwidthLimit {
     return Math.max(0, this.scheduled - now - BURST_MS);
   }
 
+  /** Waits until `bytes` more may be sent (for bodies sent whole). */
+  wait(bytes: number, signal?: AbortSignal): Promise<void> {
+    return sleep(this.reserve(bytes), signal);
+  }
+
   /** A pass-through stream that holds each chunk (in slices of 64 KiB) until the limit allows it. */
   throttle(signal?: AbortSignal): Transform {
     const limit = this;

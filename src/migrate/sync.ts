@@ -79,9 +79,20 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
   };
 
   const statOf = (side: Side, key: string) => retrying(() => sides[side].stat(key, { signal }), retry);
-  const copyAcross = async (from: Side, to: Side, fromKey: string, toKey: string): Promise<ObjectInfo> => {
+  const copyAcross = async (
+    from: Side,
+    to: Side,
+    fromKey: string,
+    toKey: string,
+    sizeHint: number | undefined,
+  ): Promise<ObjectInfo> => {
     const outcome = await retrying(
-      () => copyObject(sides[from], fromKey, sides[to], toKey, { signal, bandwidth: limit }),
+      () =>
+        copyObject(sides[from], fromKey, sides[to], toKey, {
+          signal,
+          bandwidth: limit,
+          sizeHint,
+        }),
       retry,
     );
     report.bytes += outcome.bytes;
@@ -95,7 +106,7 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
     try {
       switch (action.type) {
         case 'copy': {
-          const written = await copyAcross(action.from, action.to, key, key);
+          const written = await copyAcross(action.from, action.to, key, key, item[action.from]?.size);
           report[action.to][action.kind]++;
           const source = item[action.from]!;
           return line(key, action.from === 'a' ? source : written, action.from === 'a' ? written : source);
@@ -112,13 +123,13 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
             o.direction === 'both' || o.direction === (side === 'a' ? 'b-to-a' : 'a-to-b');
           // The loser's version is kept first, then the winner takes the key.
           if (canWrite(winner)) {
-            await copyAcross(loser, winner, key, renamed);
+            await copyAcross(loser, winner, key, renamed, item[loser]?.size);
             report[winner].created++;
           }
           if (canWrite(loser)) {
             await retrying(() => sides[loser].copy(key, renamed, { signal }), retry);
             report[loser].created++;
-            await copyAcross(winner, loser, key, key);
+            await copyAcross(winner, loser, key, key, item[winner]?.size);
             report[loser].updated++;
           }
           const [x, y] = await Promise.all([statOf('a', key), statOf('b', key)]);

@@ -179,6 +179,7 @@ async function processPair(
         copyObject(selection.from, source.key, selection.to, targetKey, {
           signal,
           bandwidth: ctx.limit,
+          sizeHint: source.size,
           onProgress: (p) => progress.loaded(slot, p.loaded),
         }),
       { ...ctx.retry, signal },

@@ -11,8 +11,9 @@
  *   body is kept in memory as it is sent, up to `maxBufferedBody`, and
  *   replayed; once it has grown past that, a failure is not retried (the
  *   error says why), so a truncated body is never sent.
- * - `stream`: only opening is retried; an error part-way through the bytes
- *   reaches the consumer (resuming would need an etag-pinned range request).
+ * - `stream`: opening is retried. With `resumeStreams`, a stream that fails
+ *   part-way is reopened from the next byte, pinned to the etag it opened
+ *   with; without it, the error reaches the consumer.
  * - `list`: a failing page is retried; entries already yielded are not
  *   repeated (the listing resumes after the last key yielded).
  * - `deleteMany`: keys that failed with retryable errors are deleted again one
@@ -46,9 +47,10 @@ import { prepareBody } from '../core/body.js';
 import { parseOptions } from '../core/config.js';
 import { isStorageError, StorageError, toStorageError } from '../core/errors.js';
 import { ForwardingBackend, type Middleware } from '../core/layer.js';
-import { RetryBudget, type RetryPolicyOptions, retrying } from '../core/retry-policy.js';
+import { backoffDelay, RetryBudget, type RetryPolicyOptions, retrying } from '../core/retry-policy.js';
 import { type Duration, parseDuration, parseSize, type Size } from '../core/units.js';
 import { ReplayableBody } from './retry/replay.js';
+import { resumingStream } from './retry/resume.js';
 
 /** Settings of the retry budget (a token bucket shared by the calls through one backend). */
 export interface RetryBudgetOptions {
@@ -82,6 +84,13 @@ export interface RetryOptions {
   readonly budget?: RetryBudgetOptions | RetryBudget | false;
   /** Most bytes of a streamed write body kept in memory to replay it. @default '8MiB' */
   readonly maxBufferedBody?: Size;
+  /**
+   * Resume read streams that fail part-way: `stream()` first stats the object
+   * (one more request), opens it pinned to that etag, and after a retryable
+   * failure reopens it from the next byte (needs `rangeRead` and
+   * `conditionalRead`; otherwise streams are not resumed). @default false
+   */
+  readonly resumeStreams?: boolean;
   /** Random source in [0, 1) for the jitter (for tests). @default Math.random */
   readonly random?: () => number;
   /** How to wait between attempts (for tests). @default an abortable timer */
@@ -111,6 +120,7 @@ const retrySchema = z
       ])
       .optional(),
     maxBufferedBody: z.union([z.number().int().nonnegative(), z.string().min(1)]).optional(),
+    resumeStreams: z.boolean().optional(),
     random: z.function().optional(),
     sleep: z.function().optional(),
   })
@@ -144,7 +154,7 @@ export function retry(options: RetryOptions = {}): Middleware {
       sleep: options.sleep,
       budget: budget === false ? undefined : budget instanceof RetryBudget ? budget : new RetryBudget(budget),
     };
-    return new RetryBackend(next, policy, maxBufferedBody);
+    return new RetryBackend(next, policy, maxBufferedBody, options.resumeStreams === true);
   };
 }
 
@@ -173,6 +183,7 @@ class RetryBackend extends ForwardingBackend {
     next: StorageBackend,
     private readonly policy: RetryPolicyOptions,
     private readonly maxBufferedBody: number,
+    private readonly resumeStreams: boolean,
   ) {
     super(next);
   }
@@ -217,8 +228,50 @@ class RetryBackend extends ForwardingBackend {
     return this.retried(options?.signal, () => this.next.read(key, opts));
   }
 
-  override stream(key: string, options?: ReadOptions): Promise<Readable> {
-    return this.retried(options?.signal, () => this.next.stream(key, options));
+  override async stream(key: string, options?: ReadOptions): Promise<Readable> {
+    const caps = this.next.capabilities;
+    if (!this.resumeStreams || !caps.rangeRead || !caps.conditionalRead || options?.version !== undefined) {
+      return this.retried(options?.signal, () => this.next.stream(key, options));
+    }
+    const signal = options?.signal;
+    const info = await this.retried(signal, () => this.next.stat(key, { signal }));
+    const etag = options?.ifMatch ?? info.etag;
+    if (etag === undefined) return this.retried(signal, () => this.next.stream(key, options));
+    const { onProgress, ...rest } = options ?? {};
+    const offset = rest.range?.offset ?? 0;
+    const end =
+      rest.range?.length === undefined ? info.size : Math.min(info.size, offset + rest.range.length);
+    const first = await this.retried(signal, () => this.next.stream(key, { ...rest, ifMatch: etag }));
+    const { retries = 3, minDelay = 100, maxDelay = 20_000, budget } = this.policy;
+    const sleep = this.policy.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    return resumingStream({
+      first,
+      total: Math.max(0, end - offset),
+      onProgress: typeof onProgress === 'function' ? onProgress : undefined,
+      reopen: (delivered) =>
+        this.retried(signal, () =>
+          this.next.stream(key, {
+            signal,
+            ifMatch: etag,
+            range: { offset: offset + delivered, length: end - offset - delivered },
+          }),
+        ),
+      shouldResume: async (error, failure) => {
+        if (!error.retryable || failure > retries || signal?.aborted) return false;
+        if (this.policy.shouldRetry && !this.policy.shouldRetry(error, failure)) return false;
+        if (budget && !budget.withdraw()) return false;
+        const delay = backoffDelay(
+          failure,
+          Number(minDelay),
+          Number(maxDelay),
+          this.policy.random ?? Math.random,
+          error.retryAfterMs,
+        );
+        this.policy.onRetry?.(error, failure, delay);
+        await sleep(delay, signal);
+        return true;
+      },
+    });
   }
 
   override async write(key: string, body: Body, options?: WriteOptions): Promise<ObjectInfo> {

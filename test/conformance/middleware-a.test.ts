@@ -19,6 +19,11 @@ const noop = () => {};
 
 conformance({ name: 'retry(memory)', create: () => layer(memory(), retry()), runner });
 conformance({
+  name: 'retry(memory) resuming streams',
+  create: () => layer(memory(), retry({ resumeStreams: true })),
+  runner,
+});
+conformance({
   name: 'timeout(memory)',
   create: () => layer(memory(), timeout({ ms: '20s', idleMs: '20s' })),
   runner,

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { memory } from '../../src/backends/memory/index.js';
 import type {
@@ -6,10 +6,11 @@ import type {
   Entry,
   ListOptions,
   ObjectInfo,
+  ReadOptions,
   StatOptions,
   WriteOptions,
 } from '../../src/core/backend.js';
-import { bodyToBytes } from '../../src/core/body.js';
+import { bodyToBytes, collect } from '../../src/core/body.js';
 import { StorageError } from '../../src/core/errors.js';
 import { ForwardingBackend, layer } from '../../src/core/layer.js';
 import { RetryBudget } from '../../src/core/retry-policy.js';
@@ -341,5 +342,66 @@ describe('retry', () => {
     expect(() => retry({ minDelay: 'soon' })).toThrow(/minDelay/);
     expect(() => retry({ maxBufferedBody: 'lots' })).toThrow(/maxBufferedBody/);
     expect(() => retry({ nope: 1 } as never)).toThrow(/nope/);
+  });
+});
+
+describe('retry with resumeStreams', () => {
+  const data = Buffer.from(Array.from({ length: 50_000 }, (_, i) => i % 251));
+
+  it('resumes streams that fail part-way from the next byte: every read is whole and exact', async () => {
+    const inner = memory();
+    const key = `${prefix()}big`;
+    await inner.write(key, data);
+    const faults = chaos({ seed: 31, errorRate: 0, midStreamFailureRate: 0.5, operations: ['stream'] });
+    const storage = layer(inner, retry({ ...fast, retries: 20, resumeStreams: true }), faults);
+    for (let i = 0; i < 20; i++) {
+      const got = Buffer.from(await collect(await storage.stream(key)));
+      expect(got.equals(data)).toBe(true);
+    }
+    const ranged = Buffer.from(
+      await collect(await storage.stream(key, { range: { offset: 1000, length: 20_000 } })),
+    );
+    expect(ranged.equals(data.subarray(1000, 21_000))).toBe(true);
+    expect(faults.stats.midStreamFailures).toBeGreaterThan(5);
+  });
+
+  it('keeps progress monotonic across reopenings, ending at the total', async () => {
+    const inner = memory();
+    const key = `${prefix()}p`;
+    await inner.write(key, data);
+    const storage = layer(
+      inner,
+      retry({ ...fast, retries: 20, resumeStreams: true }),
+      chaos({ seed: 5, errorRate: 0, midStreamFailureRate: 0.7, operations: ['stream'] }),
+    );
+    const loaded: number[] = [];
+    await collect(await storage.stream(key, { onProgress: (p) => loaded.push(p.loaded) }));
+    expect(loaded.at(-1)).toBe(data.byteLength);
+    for (let i = 1; i < loaded.length; i++) expect(loaded[i]).toBeGreaterThan(loaded[i - 1]!);
+  });
+
+  it('never splices two versions: a change before the reopen surfaces as PreconditionFailed', async () => {
+    const inner = memory();
+    const key = `${prefix()}v`;
+    await inner.write(key, data);
+    class FailOnceThenChange extends ForwardingBackend {
+      opened = 0;
+      override async stream(k: string, o?: ReadOptions): Promise<Readable> {
+        const source = await super.stream(k, o);
+        if (++this.opened > 1) return source;
+        const broken = new PassThrough();
+        source.once('data', (chunk: Buffer) => {
+          broken.write(chunk.subarray(0, 100));
+          source.destroy();
+          void inner
+            .write(key, 'a new version')
+            .then(() => broken.destroy(new StorageError('Unavailable', 'reset')));
+        });
+        return broken;
+      }
+    }
+    const storage = layer(new FailOnceThenChange(inner), retry({ ...fast, resumeStreams: true }));
+    const error = (await collect(await storage.stream(key)).catch((e) => e)) as StorageError;
+    expect(error.code).toBe('PreconditionFailed');
   });
 });

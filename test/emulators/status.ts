@@ -13,10 +13,11 @@ export interface EmulatorStatus {
 /** Environment variable carrying the JSON status map from the global setup to workers. */
 export const STATUS_VAR = 'STOWAGE_EMULATOR_STATUS';
 
-/** The emulators selected by `STOWAGE_EMULATORS` (comma list; default all). */
+/** The emulators selected by `STOWAGE_EMULATORS` (comma list, or `none`; default all). */
 export function selectedEmulators(): Set<EmulatorName> {
   const raw = process.env.STOWAGE_EMULATORS?.trim();
   if (!raw || raw === 'all') return new Set(EMULATOR_NAMES);
+  if (raw === 'none') return new Set();
   const names = raw
     .split(',')
     .map((s) => s.trim().toLowerCase())

@@ -16,7 +16,7 @@ import { type Capabilities, defineCapabilities } from '../../core/capabilities.j
 import { StorageError, throwIfAborted } from '../../core/errors.js';
 import { compareKeys } from '../../core/keys.js';
 import { resolveRange } from '../../core/range.js';
-import { cloneObject, cloneTable, type ObjectTable, type StoredObject } from './store.js';
+import { cloneInfo, cloneObject, cloneTable, type ObjectTable, type StoredObject } from './store.js';
 
 /** What the memory backend can do. */
 export const MEMORY_CAPABILITIES: Capabilities = defineCapabilities({
@@ -110,7 +110,7 @@ export class MemoryBackend extends BaseBackend {
   }
 
   protected async doStat(key: string, options: StatOptions): Promise<ObjectInfo> {
-    return cloneObject(this.get(key, options)).info;
+    return cloneInfo(this.get(key, options).info);
   }
 
   protected override async doExists(key: string): Promise<boolean> {
@@ -167,7 +167,7 @@ export class MemoryBackend extends BaseBackend {
           continue;
         }
       }
-      yield { type: 'object', ...cloneObject(object).info };
+      yield { type: 'object', ...cloneInfo(object.info) };
       // Let other work run, as a network listing would between pages.
       if (i % 1000 === 999) await Promise.resolve();
     }
@@ -274,7 +274,7 @@ export class MemoryBackend extends BaseBackend {
     if (previous === undefined) this.sorted = undefined;
     this.table.set(key, { data, info });
     this.totalBytes += growth;
-    return cloneObject({ data, info }).info;
+    return cloneInfo(info);
   }
 
   private sortedKeys(): string[] {

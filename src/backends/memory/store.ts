@@ -32,13 +32,15 @@ export function cloneTable(table: ObjectTable): ObjectTable {
 
 /** Deep copy of one object. */
 export function cloneObject(object: StoredObject): StoredObject {
+  return { data: object.data.slice(), info: cloneInfo(object.info) };
+}
+
+/** Copy of an object's info (dates and maps copied, so callers cannot change what is stored). */
+export function cloneInfo(info: ObjectInfo): ObjectInfo {
   return {
-    data: object.data.slice(),
-    info: {
-      ...object.info,
-      lastModified: new Date(object.info.lastModified),
-      metadata: { ...object.info.metadata },
-      ...(object.info.checksums ? { checksums: { ...object.info.checksums } } : {}),
-    },
+    ...info,
+    lastModified: new Date(info.lastModified),
+    metadata: { ...info.metadata },
+    ...(info.checksums ? { checksums: { ...info.checksums } } : {}),
   };
 }

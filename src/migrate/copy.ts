@@ -93,7 +93,7 @@ export async function copyObject(
   toKey: string,
   options: CopyObjectOptions = {},
 ): Promise<CopyOutcome> {
-  const { signal, ifNotExists } = options;
+  const { signal } = options;
   const limit =
     options.bandwidth instanceof BandwidthLimit ? options.bandwidth : bandwidthLimit(options.bandwidth);
   const verify = options.verify ?? false;

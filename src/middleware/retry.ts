@@ -47,10 +47,10 @@ import { prepareBody } from '../core/body.js';
 import { parseOptions } from '../core/config.js';
 import { isStorageError, StorageError, toStorageError } from '../core/errors.js';
 import { ForwardingBackend, type Middleware } from '../core/layer.js';
-import { backoffDelay, RetryBudget, type RetryPolicyOptions, retrying } from '../core/retry-policy.js';
+import { RetryBudget, type RetryPolicyOptions, retrying } from '../core/retry-policy.js';
 import { type Duration, parseDuration, parseSize, type Size } from '../core/units.js';
 import { ReplayableBody } from './retry/replay.js';
-import { resumingStream } from './retry/resume.js';
+import { resumeDecision, resumingStream } from './retry/resume.js';
 
 /** Settings of the retry budget (a token bucket shared by the calls through one backend). */
 export interface RetryBudgetOptions {
@@ -242,8 +242,6 @@ class RetryBackend extends ForwardingBackend {
     const end =
       rest.range?.length === undefined ? info.size : Math.min(info.size, offset + rest.range.length);
     const first = await this.retried(signal, () => this.next.stream(key, { ...rest, ifMatch: etag }));
-    const { retries = 3, minDelay = 100, maxDelay = 20_000, budget } = this.policy;
-    const sleep = this.policy.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     return resumingStream({
       first,
       total: Math.max(0, end - offset),
@@ -256,21 +254,7 @@ class RetryBackend extends ForwardingBackend {
             range: { offset: offset + delivered, length: end - offset - delivered },
           }),
         ),
-      shouldResume: async (error, failure) => {
-        if (!error.retryable || failure > retries || signal?.aborted) return false;
-        if (this.policy.shouldRetry && !this.policy.shouldRetry(error, failure)) return false;
-        if (budget && !budget.withdraw()) return false;
-        const delay = backoffDelay(
-          failure,
-          Number(minDelay),
-          Number(maxDelay),
-          this.policy.random ?? Math.random,
-          error.retryAfterMs,
-        );
-        this.policy.onRetry?.(error, failure, delay);
-        await sleep(delay, signal);
-        return true;
-      },
+      shouldResume: resumeDecision(this.policy, signal),
     });
   }
 

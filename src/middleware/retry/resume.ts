@@ -9,6 +9,7 @@
 import { Readable } from 'node:stream';
 import type { Progress } from '../../core/backend.js';
 import { isStorageError, type StorageError } from '../../core/errors.js';
+import { backoffDelay, type RetryPolicyOptions } from '../../core/retry-policy.js';
 
 /** How to continue a failed stream. */
 export interface Resumption {
@@ -47,4 +48,32 @@ export function resumingStream(r: Resumption): Readable {
     }
   }
   return Readable.from(bytes(), { objectMode: false });
+}
+
+/**
+ * The retry policy's decision for a failed stream, as `retrying` would make
+ * it: retryable errors only, within `retries`, the veto and the budget, then
+ * the backoff (or the service's `retryAfterMs`) is waited.
+ */
+export function resumeDecision(
+  policy: RetryPolicyOptions,
+  signal: AbortSignal | undefined,
+): (error: StorageError, failure: number) => Promise<boolean> {
+  const { retries = 3, minDelay = 100, maxDelay = 20_000, budget } = policy;
+  const sleep = policy.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  return async (error, failure) => {
+    if (!error.retryable || failure > retries || signal?.aborted) return false;
+    if (policy.shouldRetry && !policy.shouldRetry(error, failure)) return false;
+    if (budget && !budget.withdraw()) return false;
+    const delay = backoffDelay(
+      failure,
+      Number(minDelay),
+      Number(maxDelay),
+      policy.random ?? Math.random,
+      error.retryAfterMs,
+    );
+    policy.onRetry?.(error, failure, delay);
+    await sleep(delay, signal);
+    return true;
+  };
 }

@@ -60,18 +60,31 @@ async function pool(count: number, task: (i: number) => Promise<unknown>): Promi
   return (performance.now() - started) / 1000;
 }
 
+/**
+ * CPU time (user + system, all threads: the JS thread, libuv's pool, native
+ * pools) spent by `fn`, in µs. Steadier than wall time on a shared machine.
+ */
+async function cpuOf<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const before = process.cpuUsage();
+  const result = await fn();
+  const used = process.cpuUsage(before);
+  return [result, used.user + used.system];
+}
+
 const contender = await makeContender(name, root);
 const rssBefore = peakRss();
 if (scenario === 'big') {
   let started = performance.now();
-  await contender.writeStream('big/object.bin', body(param));
+  const [, writeCpu] = await cpuOf(() => contender.writeStream('big/object.bin', body(param)));
   const writeSeconds = (performance.now() - started) / 1000;
   const peakAfterWrite = peakRss();
   execFileSync('sync');
   started = performance.now();
   let read = 0;
-  for await (const chunk of await contender.readStream('big/object.bin'))
-    read += (chunk as Buffer).byteLength;
+  const [, readCpu] = await cpuOf(async () => {
+    for await (const chunk of await contender.readStream('big/object.bin'))
+      read += (chunk as Buffer).byteLength;
+  });
   const readSeconds = (performance.now() - started) / 1000;
   if (read !== param) throw new Error(`${name} read ${read} bytes, expected ${param}`);
   console.log(
@@ -81,17 +94,30 @@ if (scenario === 'big') {
       rssBefore,
       peakAfterWrite,
       peakRss: peakRss(),
+      writeCpuPerGB: writeCpu / 1e6 / (param / 1e9),
+      readCpuPerGB: readCpu / 1e6 / (param / 1e9),
     }),
   );
 } else {
   const data = Buffer.alloc(4096, 0x5a);
   const key = (i: number) => `small/d${i % 100}/f${i}.bin`;
-  const createSeconds = await pool(param, (i) => contender.writeBytes(key(i), data));
+  const [createSeconds, createCpu] = await cpuOf(() =>
+    pool(param, (i) => contender.writeBytes(key(i), data)),
+  );
   // Write back the dirty pages first, so the reads do not compete with the flush of the creates.
   execFileSync('sync');
-  const readSeconds = await pool(param, async (i) => {
-    const bytes = await contender.readBytes(key(i));
-    if (bytes.byteLength !== 4096) throw new Error(`${name} read ${bytes.byteLength} bytes of ${key(i)}`);
-  });
-  console.log(JSON.stringify({ createOps: param / createSeconds, readOps: param / readSeconds }));
+  const [readSeconds, readCpu] = await cpuOf(() =>
+    pool(param, async (i) => {
+      const bytes = await contender.readBytes(key(i));
+      if (bytes.byteLength !== 4096) throw new Error(`${name} read ${bytes.byteLength} bytes of ${key(i)}`);
+    }),
+  );
+  console.log(
+    JSON.stringify({
+      createOps: param / createSeconds,
+      readOps: param / readSeconds,
+      createCpuUs: createCpu / param,
+      readCpuUs: readCpu / param,
+    }),
+  );
 }

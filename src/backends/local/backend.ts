@@ -27,6 +27,7 @@ import { listTree } from './list.js';
 import { moveFile } from './move.js';
 import { MetaStore, statEtag, toInfo } from './meta.js';
 import { type KeyPath, RootPaths } from './paths.js';
+import { readWholeFile } from './read.js';
 import { atomicWrite, copyInto, pruneEmptyDirs, syncPath } from './write.js';
 
 /** What the local backend can do. */
@@ -103,7 +104,7 @@ export class LocalBackend extends BaseBackend {
   protected async doStream(key: string, options: ReadOptions): Promise<Readable> {
     const { handle, stats } = await this.openObject(key, options);
     try {
-      const { start, end } = resolveRange(options.range, Number((stats as BigIntStats).size));
+      const { start, end } = resolveRange(options.range, Number(stats.size));
       if (end <= start) {
         await handle.close();
         return Readable.from([], { objectMode: false });
@@ -125,9 +126,16 @@ export class LocalBackend extends BaseBackend {
     // A whole-object read without conditions needs no stat: one read answers most small files.
     const whole =
       options.range === undefined && options.ifMatch === undefined && options.ifNoneMatch === undefined;
-    const { handle, stats } = await this.openObject(key, options, !whole);
+    if (whole) {
+      await this.start();
+      const target = this.paths.keyPath(key, false);
+      if (target === undefined) throw new StorageError('NotFound', `No object at ${describeKey(key)}.`);
+      return readWholeFile(this.paths, target.file, key).catch((e: unknown) => {
+        throw this.mapError(e, key, 'read');
+      });
+    }
+    const { handle, stats } = await this.openObject(key, options);
     try {
-      if (stats === undefined) return await readWhole(handle);
       const { start, end } = resolveRange(options.range, Number(stats.size));
       const out = Buffer.allocUnsafe(end - start);
       let filled = 0;
@@ -353,15 +361,13 @@ export class LocalBackend extends BaseBackend {
   private async openObject(
     key: string,
     options: ReadOptions,
-    withStats = true,
-  ): Promise<{ handle: FileHandle; stats: BigIntStats | undefined }> {
+  ): Promise<{ handle: FileHandle; stats: BigIntStats }> {
     await this.start();
     const target = this.paths.keyPath(key, false);
     if (target === undefined) throw new StorageError('NotFound', `No object at ${describeKey(key)}.`);
     let handle: FileHandle | undefined;
     try {
       handle = await this.paths.openInside(target.file, key);
-      if (!withStats) return { handle, stats: undefined };
       const stats = await handle.stat({ bigint: true });
       if (!stats.isFile()) throw new StorageError('NotFound', `No object at ${describeKey(key)}.`);
       checkConditions(key, statEtag(stats), options);
@@ -381,30 +387,6 @@ export class LocalBackend extends BaseBackend {
     error.backend ??= this.kind;
     return error;
   }
-}
-
-/** First read of a whole-object read: 64 KiB. */
-const FIRST_READ_BYTES = 64 * 1024;
-
-/**
- * Reads a whole file without a stat first. A regular file returns a short
- * read only at its end, so a file under 64 KiB takes a single read; a larger
- * one gets a stat for its size and is read into one buffer.
- */
-async function readWhole(handle: FileHandle): Promise<Uint8Array> {
-  const first = Buffer.allocUnsafe(FIRST_READ_BYTES);
-  const { bytesRead } = await handle.read(first, 0, FIRST_READ_BYTES, 0);
-  if (bytesRead < FIRST_READ_BYTES) return new Uint8Array(first.subarray(0, bytesRead));
-  const stats = await handle.stat({ bigint: true });
-  const out = Buffer.allocUnsafe(Math.max(Number(stats.size), bytesRead));
-  first.copy(out, 0, 0, bytesRead);
-  let filled = bytesRead;
-  while (filled < out.byteLength) {
-    const { bytesRead: n } = await handle.read(out, filled, out.byteLength - filled, filled);
-    if (n === 0) break;
-    filled += n;
-  }
-  return new Uint8Array(out.buffer, out.byteOffset, filled);
 }
 
 /** Throws `PreconditionFailed` when `ifMatch` / `ifNoneMatch` reject the etag. */

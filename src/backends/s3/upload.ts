@@ -62,14 +62,78 @@ export function growingPartSize(n: number, partSize: number): number {
 }
 
 /**
- * Cuts a stream into Buffers of the sizes `sizeOf(n)` asks for (the last may
- * be shorter). Each part is a fresh Buffer, owned by whoever uploads it.
+ * Part buffers, reused once their upload has settled: the memory of an
+ * upload stays at `concurrency + 1` buffers however long the stream, and the
+ * garbage collector is not left to find 8 MiB buffers on its own.
  */
-async function* parts(source: Readable, sizeOf: (n: number) => number): AsyncGenerator<Buffer> {
+export class PartPool {
+  private readonly free: Buffer[] = [];
+  private readonly owned = new WeakSet<ArrayBufferLike>();
+
+  /** A buffer of exactly `size` bytes (contents undefined). */
+  take(size: number): Buffer {
+    const index = this.free.findIndex((b) => b.length === size);
+    if (index !== -1) return this.free.splice(index, 1)[0]!;
+    const buffer = Buffer.allocUnsafeSlow(size);
+    this.owned.add(buffer.buffer);
+    return buffer;
+  }
+
+  /** Gives a part back; views of buffers the pool did not make are ignored. */
+  release(part: Buffer): void {
+    if (this.owned.has(part.buffer) && part.byteOffset === 0 && part.length === part.buffer.byteLength) {
+      this.free.push(part);
+    }
+  }
+}
+
+/** Resolves when the stream has data, ended, or closed; rejects on error. */
+function readable(source: Readable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      cleanup();
+      resolve();
+    };
+    const fail = (e: unknown) => {
+      cleanup();
+      reject(e);
+    };
+    const cleanup = () => {
+      source.off('readable', done);
+      source.off('end', done);
+      source.off('close', done);
+      source.off('error', fail);
+    };
+    source.on('readable', done);
+    source.on('end', done);
+    source.on('close', done);
+    source.on('error', fail);
+  });
+}
+
+/**
+ * Cuts a stream into Buffers of the sizes `sizeOf(n)` asks for (the last may
+ * be shorter), taken from `pool`. It pulls with `read()`, which hands over
+ * everything buffered at once, so a stream of 1 KiB chunks costs one copy
+ * per chunk and not one promise per chunk.
+ */
+async function* parts(
+  source: Readable,
+  sizeOf: (n: number) => number,
+  pool: PartPool,
+): AsyncGenerator<Buffer> {
   let n = 1;
-  let part = Buffer.allocUnsafe(sizeOf(n));
+  let part = pool.take(sizeOf(n));
   let filled = 0;
-  for await (const chunk of source as AsyncIterable<Buffer>) {
+  for (;;) {
+    if (source.errored) throw source.errored;
+    const chunk = source.read() as Buffer | null;
+    if (chunk === null) {
+      if (source.readableEnded) break;
+      if (source.destroyed) throw source.errored ?? new Error('the body stream closed before its end');
+      await readable(source);
+      continue;
+    }
     let offset = 0;
     while (offset < chunk.length) {
       const take = Math.min(part.length - filled, chunk.length - offset);
@@ -79,12 +143,13 @@ async function* parts(source: Readable, sizeOf: (n: number) => number): AsyncGen
       if (filled === part.length) {
         yield part;
         n++;
-        part = Buffer.allocUnsafe(sizeOf(n));
+        part = pool.take(sizeOf(n));
         filled = 0;
       }
     }
   }
   if (filled > 0) yield part.subarray(0, filled);
+  else pool.release(part);
 }
 
 /** Writes a body; resolves once the object is stored. */
@@ -99,25 +164,21 @@ export async function upload(request: UploadRequest, body: PreparedBody): Promis
     const slices = (function* () {
       for (let offset = 0; offset < bytes.length; offset += each) yield bytes.subarray(offset, offset + each);
     })();
-    return multipart(request, slices);
+    return multipart(request, slices, new PartPool());
   }
   const source = body.stream();
+  const pool = new PartPool();
   if (size !== undefined && size <= request.threshold) {
     // Small: read it whole (≤ threshold) so the SDK can retry and checksum it.
     let whole: Buffer = Buffer.alloc(0);
-    for await (const part of parts(source, () => Math.max(size, 1)))
+    for await (const part of parts(source, () => Math.max(size, 1), pool))
       whole = whole.length ? Buffer.concat([whole, part]) : part;
     return putObject(request, whole);
   }
-  const sizeOf =
-    size !== undefined
-      ? (
-          (each: number) => () =>
-            each
-        )(partSizeFor(size, request.partSize))
-      : (n: number) => growingPartSize(n, request.partSize);
-  const iterator = parts(source, sizeOf);
-  // Unknown length: look ahead until the body proves bigger than the threshold.
+  const knownPartSize = size !== undefined ? partSizeFor(size, request.partSize) : undefined;
+  const sizeOf = (n: number) => knownPartSize ?? growingPartSize(n, request.partSize);
+  const iterator = parts(source, sizeOf, pool);
+  // Look ahead until the body proves bigger than the threshold (unknown lengths may be small).
   const head: Buffer[] = [];
   let headBytes = 0;
   let done = false;
@@ -137,6 +198,7 @@ export async function upload(request: UploadRequest, body: PreparedBody): Promis
       yield* head.splice(0);
       yield* iterator;
     })(),
+    pool,
   );
 }
 
@@ -160,6 +222,7 @@ async function putObject(request: UploadRequest, bytes: Uint8Array): Promise<Upl
 async function multipart(
   request: UploadRequest,
   source: Iterable<Buffer> | AsyncIterable<Buffer>,
+  pool: PartPool,
 ): Promise<UploadResult> {
   const { s3, client, bucket, path } = request;
   throwIfAborted(request.signal, 'write', path);
@@ -216,7 +279,10 @@ async function multipart(
           failure ??= e;
           controller.abort(e);
         })
-        .finally(() => inFlight.delete(task));
+        .finally(() => {
+          inFlight.delete(task);
+          pool.release(part);
+        });
       inFlight.add(task);
       while (inFlight.size >= request.concurrency) await Promise.race(inFlight);
     }

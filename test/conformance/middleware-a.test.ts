@@ -15,17 +15,22 @@ import { chaos } from '../../src/testing/chaos.js';
 import { conformance } from '../../src/testing/conformance/index.js';
 
 const runner = { describe, it, beforeAll, afterAll };
+// `heavy: false` (no 1,100-key listing or 1,234-key deleteMany) where a
+// middleware does not touch listing or deletion at scale; the suites that do
+// (retry, throttle, scope, chaos under retry, the whole stack) run the heavy variants.
 const noop = () => {};
 
 conformance({ name: 'retry(memory)', create: () => layer(memory(), retry()), runner });
 conformance({
   name: 'retry(memory) resuming streams',
   create: () => layer(memory(), retry({ resumeStreams: true })),
+  heavy: false,
   runner,
 });
 conformance({
   name: 'timeout(memory)',
   create: () => layer(memory(), timeout({ ms: '20s', idleMs: '20s' })),
+  heavy: false,
   runner,
 });
 conformance({
@@ -37,12 +42,19 @@ conformance({ name: 'scope(memory)', create: () => layer(memory(), scope('tenant
 conformance({
   name: 'guard(memory)',
   create: () => layer(memory(), guard({ maxSize: '64MiB', contentTypes: ['*/*'] })),
+  heavy: false,
   runner,
 });
-conformance({ name: 'observe(memory)', create: () => layer(memory(), observe({ onEvent: noop })), runner });
+conformance({
+  name: 'observe(memory)',
+  create: () => layer(memory(), observe({ onEvent: noop })),
+  heavy: false,
+  runner,
+});
 conformance({
   name: 'chaos(memory) without faults',
   create: () => layer(memory(), chaos({ seed: 1, errorRate: 0 })),
+  heavy: false,
   runner,
 });
 conformance({

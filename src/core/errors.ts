@@ -192,7 +192,7 @@ const SECRET_PATTERNS: [RegExp, string][] = [
   // PEM private keys
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, '[REDACTED PRIVATE KEY]'],
   // Bearer / Authorization headers
-  [/(Authorization:?\s*(?:Bearer|SharedKey|AWS4-HMAC-SHA256)?\s*)[^\s,"']+/gi, '$1[REDACTED]'],
+  [/(Authorization(?::\s*|\s+)(?:(?:Bearer|SharedKey|AWS4-HMAC-SHA256)\s+)?)[^\s,"']+/gi, '$1[REDACTED]'],
 ];
 
 /**

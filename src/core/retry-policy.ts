@@ -118,38 +118,49 @@ export async function retrying<T>(
   const maxDelay = parseDuration(options.maxDelay ?? 20_000, 'maxDelay');
   const random = options.random ?? Math.random;
   const sleep = options.sleep ?? abortableSleep;
-  let attempts = 0;
   options.budget?.deposit();
+
+  /** Decides whether attempt `failed` (1-based) is followed by another, and waits the backoff if so. */
+  const another = async (error: unknown, failed: number): Promise<boolean> => {
+    if (failed > retries || !isStorageError(error) || !error.retryable) return false;
+    if (options.shouldRetry && !options.shouldRetry(error, failed)) return false;
+    if (options.budget && !options.budget.withdraw()) return false;
+    const delay = backoffDelay(failed, minDelay, maxDelay, random, error.retryAfterMs);
+    options.onRetry?.(error, failed, delay);
+    await sleep(delay, options.signal);
+    return true;
+  };
+
+  let attempts = 1;
   try {
+    // The first attempt runs bare: p-retry's bookkeeping is only paid once something failed.
+    try {
+      return await fn(1);
+    } catch (first) {
+      if (options.signal?.aborted || !(await another(first, 1))) throw first;
+    }
     return await pRetry(
       async (attempt) => {
-        attempts = attempt;
-        return fn(attempt);
+        attempts = attempt + 1;
+        return fn(attempts);
       },
       {
-        retries,
-        // The delay is applied in shouldRetry (full jitter, Retry-After), so p-retry waits for nothing.
+        retries: retries - 1,
+        // The delay is applied in `another` (full jitter, Retry-After), so p-retry waits for nothing.
         minTimeout: 0,
         factor: 1,
         signal: options.signal,
-        shouldRetry: async ({ error, attemptNumber }) => {
-          if (!isStorageError(error) || !error.retryable) return false;
-          if (options.shouldRetry && !options.shouldRetry(error, attemptNumber)) return false;
-          if (options.budget && !options.budget.withdraw()) return false;
-          const delay = backoffDelay(attemptNumber, minDelay, maxDelay, random, error.retryAfterMs);
-          options.onRetry?.(error, attemptNumber, delay);
-          await sleep(delay, options.signal);
-          return true;
-        },
+        shouldRetry: ({ error, attemptNumber }) => another(error, attemptNumber + 1),
       },
     );
   } catch (e) {
     if (options.signal?.aborted) {
+      if (isStorageError(e, 'Aborted')) throw e;
       throw new StorageError('Aborted', 'The operation was aborted while retrying.', { cause: e });
     }
     const error = toStorageError(e, {});
     if (attempts <= 1) throw error;
-    const final = new StorageError(error.code, `${error.message} (after ${attempts} attempts)`, {
+    throw new StorageError(error.code, `${error.message} (after ${attempts} attempts)`, {
       retryable: error.retryable,
       backend: error.backend,
       operation: error.operation,
@@ -158,7 +169,6 @@ export async function retrying<T>(
       retryAfterMs: error.retryAfterMs,
       cause: error,
     });
-    throw final;
   }
 }
 

@@ -1,14 +1,6 @@
 /**
- * The repository's vitest config plus the emulator global setup, for running
- * cloud suites before the root config lists it:
+ * Kept for scripts and docs that name it: the root vitest config already runs
+ * the emulator global setup, so this is the same config.
  * `npx vitest run --config test/emulators/vitest.emulators.config.ts test/conformance/s3.test.ts`
  */
-import { defineConfig, mergeConfig } from 'vitest/config';
-import base from '../../vitest.config.js';
-
-export default mergeConfig(
-  base,
-  defineConfig({
-    test: { globalSetup: ['test/emulators/global-setup.ts'] },
-  }),
-);
+export { default } from '../../vitest.config.js';

@@ -141,3 +141,18 @@ describe('layer', () => {
     await wrapped.close();
   });
 });
+
+describe('memory named stores', () => {
+  it('share listings at once between backends of the same name', async () => {
+    const { memory } = await import('../../src/backends/memory/index.js');
+    const name = `shared-${Math.random().toString(36).slice(2)}`;
+    const a = memory({ name });
+    const b = memory({ name });
+    await a.write('k1', '1');
+    const seen: string[] = [];
+    for await (const e of b.list()) seen.push(e.key);
+    await b.write('k0', '0');
+    for await (const e of a.list()) seen.push(e.key);
+    expect(seen).toEqual(['k1', 'k0', 'k1']);
+  });
+});

@@ -53,14 +53,11 @@ export class MemoryBackend extends BaseBackend {
   readonly kind = 'memory';
   readonly capabilities: Capabilities;
   private table: ObjectTable;
-  private totalBytes = 0;
   private readonly maxTotalBytes: number;
-  private sorted: string[] | undefined;
 
   constructor(table: ObjectTable, limits: MemoryLimits = {}) {
     super();
     this.table = table;
-    for (const object of table.values()) this.totalBytes += object.data.byteLength;
     this.maxTotalBytes = limits.maxTotalBytes ?? Number.POSITIVE_INFINITY;
     this.capabilities =
       limits.maxObjectSize === undefined
@@ -71,8 +68,6 @@ export class MemoryBackend extends BaseBackend {
   /** Removes every object. */
   reset(): void {
     this.table.clear();
-    this.totalBytes = 0;
-    this.sorted = undefined;
   }
 
   /** A copy of the current content, to `restore()` later. */
@@ -83,12 +78,7 @@ export class MemoryBackend extends BaseBackend {
   /** Replaces the content with a snapshot's (the snapshot stays reusable). */
   restore(snapshot: MemorySnapshot): void {
     this.table.clear();
-    this.totalBytes = 0;
-    for (const [key, object] of cloneTable(snapshot.table)) {
-      this.table.set(key, object);
-      this.totalBytes += object.data.byteLength;
-    }
-    this.sorted = undefined;
+    for (const [key, object] of cloneTable(snapshot.table)) this.table.set(key, object);
   }
 
   /** Number of objects held. */
@@ -143,7 +133,7 @@ export class MemoryBackend extends BaseBackend {
   }
 
   protected async *doList(prefix: string, options: ResolvedListOptions): AsyncIterable<Entry> {
-    const keys = this.sortedKeys();
+    const keys = this.table.sorted();
     let i = lowerBound(
       keys,
       options.startAfter !== undefined && compareKeys(options.startAfter, prefix) > 0
@@ -177,8 +167,6 @@ export class MemoryBackend extends BaseBackend {
     const object = this.table.get(key);
     if (object === undefined) return;
     this.table.delete(key);
-    this.totalBytes -= object.data.byteLength;
-    this.sorted = undefined;
   }
 
   protected override async doCopy(from: string, to: string, options: CopyOptions): Promise<ObjectInfo> {
@@ -252,7 +240,7 @@ export class MemoryBackend extends BaseBackend {
   ): ObjectInfo {
     const previous = this.table.get(key);
     const growth = data.byteLength - (previous?.data.byteLength ?? 0);
-    if (this.totalBytes + growth > this.maxTotalBytes) {
+    if (this.table.totalBytes + growth > this.maxTotalBytes) {
       throw new StorageError(
         'QuotaExceeded',
         `The memory backend is limited to ${this.maxTotalBytes} bytes.`,
@@ -271,15 +259,8 @@ export class MemoryBackend extends BaseBackend {
     if (fields.cacheControl !== undefined) info.cacheControl = fields.cacheControl;
     if (fields.contentDisposition !== undefined) info.contentDisposition = fields.contentDisposition;
     if (fields.contentEncoding !== undefined) info.contentEncoding = fields.contentEncoding;
-    if (previous === undefined) this.sorted = undefined;
     this.table.set(key, { data, info });
-    this.totalBytes += growth;
     return cloneInfo(info);
-  }
-
-  private sortedKeys(): string[] {
-    this.sorted ??= [...this.table.keys()].sort(compareKeys);
-    return this.sorted;
   }
 }
 

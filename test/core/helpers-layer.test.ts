@@ -144,7 +144,6 @@ describe('layer', () => {
 
 describe('memory named stores', () => {
   it('share listings at once between backends of the same name', async () => {
-    const { memory } = await import('../../src/backends/memory/index.js');
     const name = `shared-${Math.random().toString(36).slice(2)}`;
     const a = memory({ name });
     const b = memory({ name });

@@ -159,7 +159,7 @@ Command: \`${command}\` — ${new Date().toISOString().slice(0, 16).replace('T',
 
 ${table}
 
-Each figure is the median of ${runs} runs; each run measures every contender in its own child process (bundled, plain \`node\`), in rotating order. Reads of the big object come from the page cache. Ratios for CPU and RSS rows: lower is better. CPU rows (\`process.cpuUsage()\`: user + system time of every thread of the process, native pools included) are far steadier than wall-clock rates on this shared machine, whose load average stayed around 20 on 2 cores during the run. stowage's writes are atomic (temp file + rename); raw fs, OpenDAL and FlyDrive write in place.
+Each figure is the median of ${runs} runs; each run measures every contender in its own child process (bundled, plain \`node\`), in rotating order. Reads of the big object come from the page cache. Ratios for CPU and RSS rows: lower is better. CPU rows (\`process.cpuUsage()\`: user + system time of every thread of the process, native pools included) are far steadier than wall-clock rates on this shared machine, whose 15-minute load average was ${loadavg()[2]!.toFixed(1)} when the run ended. stowage's writes are atomic (temp file + rename); raw fs, OpenDAL and FlyDrive write in place.
 `;
 writeFileSync(join(here, 'RESULTS.md'), report);
 console.log(report);

@@ -29,7 +29,11 @@ import { conformance } from 'stowage/testing';
 /** A minimal adapter: the five required methods, nothing optional. */
 class MapBackend extends BaseBackend {
   readonly kind = 'map';
-  readonly capabilities: Capabilities = defineCapabilities({ rangeRead: true, streamingWrite: true, metadata: true });
+  readonly capabilities: Capabilities = defineCapabilities({
+    rangeRead: true,
+    streamingWrite: true,
+    metadata: true,
+  });
   private readonly objects = new Map<string, { data: Uint8Array; info: ObjectInfo }>();
 
   protected async doStream(key: string, options: ReadOptions): Promise<Readable> {
@@ -39,7 +43,11 @@ class MapBackend extends BaseBackend {
     return Readable.from([Buffer.from(object.data.subarray(start, end))]);
   }
 
-  protected async doWrite(key: string, body: PreparedBody, options: ResolvedWriteOptions): Promise<ObjectInfo> {
+  protected async doWrite(
+    key: string,
+    body: PreparedBody,
+    options: ResolvedWriteOptions,
+  ): Promise<ObjectInfo> {
     const data = body.bytes ?? (await collect(body.stream()));
     const info: ObjectInfo = {
       key,
@@ -72,7 +80,11 @@ class MapBackend extends BaseBackend {
   }
 }
 
-conformance({ name: 'MapBackend (custom adapter)', create: () => new MapBackend(), runner: { describe, it, before, after } });
+conformance({
+  name: 'MapBackend (custom adapter)',
+  create: () => new MapBackend(),
+  runner: { describe, it, before, after },
+});
 
 // The memory backend is a ready-made test double for code that takes a StorageBackend.
 describe('an app using memory() as a test double', () => {

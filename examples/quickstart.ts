@@ -22,7 +22,10 @@ await storage.write('notes/data.json', JSON.stringify({ answer: 42 }), { metadat
 await storage.write('logs/app.log', Readable.from(['line 1\n', 'line 2\n'].map((s) => Buffer.from(s))));
 
 console.log('read:', new TextDecoder().decode(await storage.read('notes/hello.txt')));
-console.log('range:', new TextDecoder().decode(await storage.read('notes/hello.txt', { range: { offset: 7, length: 7 } })));
+console.log(
+  'range:',
+  new TextDecoder().decode(await storage.read('notes/hello.txt', { range: { offset: 7, length: 7 } })),
+);
 
 for await (const entry of storage.list('', { recursive: false })) console.log('list:', entry.type, entry.key);
 
@@ -42,7 +45,8 @@ console.log('stats:', usage.objects, 'objects,', usage.bytes, 'bytes, by extensi
 // Copy everything into an in-memory backend, e.g. for a test fixture.
 const mirror = layer(memory());
 for await (const entry of storage.list()) {
-  if (entry.type === 'object') await mirror.write(entry.key, await storage.stream(entry.key), { size: entry.size });
+  if (entry.type === 'object')
+    await mirror.write(entry.key, await storage.stream(entry.key), { size: entry.size });
 }
 console.log('mirrored:', (await stats(mirror)).objects, 'objects into memory');
 

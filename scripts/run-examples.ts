@@ -53,7 +53,9 @@ try {
         resolve(c ?? 1);
       });
     });
-    console.log(`${code === 0 ? 'ok  ' : 'FAIL'} examples/${file} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    console.log(
+      `${code === 0 ? 'ok  ' : 'FAIL'} examples/${file} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    );
     if (code !== 0) failed++;
   }
 } finally {

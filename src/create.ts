@@ -43,7 +43,7 @@ const SECRET_PARAMS =
  *
  * - `memory://name`
  * - `file:///abs/path` or a plain path (`./data`, `/srv/files`)
- * - `s3://bucket/prefix?region=eu-west-1&endpoint=http://127.0.0.1:9000&forcePathStyle=true&profile=minio`
+ * - `s3://bucket/prefix?region=eu-west-1&endpoint=http://127.0.0.1:9000&forcePathStyle=true&provider=minio`
  * - `r2://account/bucket/prefix`
  * - `gs://bucket/prefix?projectId=p&apiEndpoint=http://127.0.0.1:4443`
  * - `az://account/container/prefix?endpoint=http://127.0.0.1:10000/devstoreaccount1`

@@ -237,6 +237,11 @@ export abstract class BaseBackend implements StorageBackend {
             onProgress(p);
           }),
       });
+      // The backend sees the meter's errors through its own consumption and
+      // this method through `counter.errored`; without this listener an error
+      // the meter raises after the backend stopped reading (a body shorter
+      // than its size hint, found at the end) would crash the process.
+      counter.on('error', () => {});
       let sourceStream: Readable | undefined;
       const meteredBody: PreparedBody = {
         size: prepared.size,

@@ -55,6 +55,10 @@ class MapBackend extends BaseBackend {
       lastModified: new Date(),
       contentType: options.contentType ?? 'application/octet-stream',
       metadata: options.metadata ?? {},
+      // With capabilities.metadata, these headers must round-trip too (the kit checks).
+      ...(options.cacheControl !== undefined && { cacheControl: options.cacheControl }),
+      ...(options.contentDisposition !== undefined && { contentDisposition: options.contentDisposition }),
+      ...(options.contentEncoding !== undefined && { contentEncoding: options.contentEncoding }),
     };
     this.objects.set(key, { data: data.slice(), info });
     return { ...info, metadata: { ...info.metadata } };

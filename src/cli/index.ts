@@ -4,6 +4,14 @@
  */
 import { main } from './main.js';
 
+// `stowage ls | head` closes the pipe early: that is the reader's choice, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 const controller = new AbortController();
 let interrupted = false;
 process.on('SIGINT', () => {

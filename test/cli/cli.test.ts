@@ -86,6 +86,7 @@ describe('stowage CLI', () => {
     expect(flat.code).toBe(0);
     expect(flat.stdout).toMatch(/PRE\s+photos\//);
     expect(flat.stdout).toMatch(/readme\.md/);
+    expect(flat.stdout.trim().split('\n')).toHaveLength(2); // one line per entry, nothing blank
     const json = await run(['ls', join(dir, 'src'), '-r', '--json']);
     const lines = json.stdout
       .trim()

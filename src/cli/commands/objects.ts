@@ -28,19 +28,25 @@ export async function ls(ctx: CommandContext): Promise<void> {
       recursive: ctx.flags.recursive === true,
       signal: ctx.signal,
     })) {
-      if (entry.type === 'prefix') {
-        emit(ctx.io, '', { type: 'prefix', key: entry.key });
-        if (!ctx.io.json) rows.push(['', 'PRE', entry.key]);
-      } else {
-        emit(ctx.io, '', {
-          type: 'object',
-          key: entry.key,
-          size: entry.size,
-          lastModified: entry.lastModified,
-          etag: entry.etag,
-        });
-        if (!ctx.io.json) rows.push([formatDate(entry.lastModified), formatBytes(entry.size), entry.key]);
+      if (ctx.io.json) {
+        emit(
+          ctx.io,
+          '',
+          entry.type === 'prefix'
+            ? { type: 'prefix', key: entry.key }
+            : {
+                type: 'object',
+                key: entry.key,
+                size: entry.size,
+                lastModified: entry.lastModified,
+                etag: entry.etag,
+              },
+        );
+        continue;
       }
+      if (entry.type === 'prefix') rows.push(['', 'PRE', entry.key]);
+      else rows.push([formatDate(entry.lastModified), formatBytes(entry.size), entry.key]);
+
       // Print in batches so huge listings stream instead of piling up.
       if (rows.length >= 1000) ctx.io.stdout.write(`${table(rows.splice(0), [1])}\n`);
     }

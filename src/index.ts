@@ -71,7 +71,7 @@ export {
 } from './core/keys.js';
 export { ForwardingBackend, layer, type Middleware } from './core/layer.js';
 export { groupByDelimiter } from './core/list.js';
-export { resolveRange } from './core/range.js';
+export { assertRange, resolveRange } from './core/range.js';
 export { type Duration, parseDuration, parseSize, type Size } from './core/units.js';
 export { BACKENDS, type BackendName, createStorage, parseStorageUrl, type StorageConfig } from './create.js';
 export { backoffDelay, RetryBudget, type RetryPolicyOptions, retrying } from './core/retry-policy.js';

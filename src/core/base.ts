@@ -29,6 +29,7 @@ import type { Capabilities } from './capabilities.js';
 import { isStorageError, StorageError, throwIfAborted, toStorageError } from './errors.js';
 import { assertKey, assertPrefix, compareKeys } from './keys.js';
 import { groupByDelimiter } from './list.js';
+import { assertRange } from './range.js';
 import { parseDuration, parseSize } from './units.js';
 
 /** List options after validation: every field settled. */
@@ -448,21 +449,7 @@ export abstract class BaseBackend implements StorageBackend {
     checkKnownOptions(options, allowed, operation);
     const range = (options as ReadOptions).range;
     if (range !== undefined) {
-      if (range === null || typeof range !== 'object') {
-        throw new StorageError('InvalidArgument', '`range` must be { offset, length? }.');
-      }
-      if (!Number.isSafeInteger(range.offset) || range.offset < 0) {
-        throw new StorageError(
-          'InvalidArgument',
-          `\`range.offset\` must be a non-negative integer; got ${range.offset}.`,
-        );
-      }
-      if (range.length !== undefined && (!Number.isSafeInteger(range.length) || range.length < 0)) {
-        throw new StorageError(
-          'InvalidArgument',
-          `\`range.length\` must be a non-negative integer; got ${range.length}.`,
-        );
-      }
+      assertRange(range);
       this.require('rangeRead', operation, 'range reads', key);
     }
     if (options.ifMatch !== undefined || options.ifNoneMatch !== undefined) {

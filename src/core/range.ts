@@ -20,3 +20,25 @@ export function resolveRange(range: ByteRange | undefined, size: number): { star
   const end = length === undefined ? size : Math.min(size, offset + length);
   return { start: offset, end: Math.max(offset, end) };
 }
+
+/**
+ * Throws `InvalidArgument` unless `range` is `{ offset, length? }` with
+ * non-negative safe integers. Checked before any I/O.
+ */
+export function assertRange(range: ByteRange): void {
+  if (range === null || typeof range !== 'object') {
+    throw new StorageError('InvalidArgument', '`range` must be { offset, length? }.');
+  }
+  if (!Number.isSafeInteger(range.offset) || range.offset < 0) {
+    throw new StorageError(
+      'InvalidArgument',
+      `\`range.offset\` must be a non-negative integer; got ${range.offset}.`,
+    );
+  }
+  if (range.length !== undefined && (!Number.isSafeInteger(range.length) || range.length < 0)) {
+    throw new StorageError(
+      'InvalidArgument',
+      `\`range.length\` must be a non-negative integer; got ${range.length}.`,
+    );
+  }
+}

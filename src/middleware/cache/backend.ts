@@ -2,7 +2,6 @@
 import { Readable } from 'node:stream';
 import type {
   Body,
-  ByteRange,
   CopyOptions,
   DeleteManyResult,
   DeleteOptions,
@@ -15,6 +14,7 @@ import type {
   StorageBackend,
   WriteOptions,
 } from '../../core/backend.js';
+import { assertRange } from '../../core/range.js';
 import { checkKnownOptions } from '../../core/base.js';
 import { meter } from '../../core/body.js';
 import { StorageError, throwIfAborted } from '../../core/errors.js';
@@ -179,27 +179,9 @@ function checkRead(
   checkKnownOptions(options, allowed, operation);
   throwIfAborted(options.signal, operation, key);
   const range = (options as ReadOptions).range;
-  if (range !== undefined) checkRange(range);
+  if (range !== undefined) assertRange(range);
   const onProgress = (options as ReadOptions).onProgress;
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw new StorageError('InvalidArgument', '`onProgress` must be a function.');
-  }
-}
-
-function checkRange(range: ByteRange): void {
-  if (range === null || typeof range !== 'object') {
-    throw new StorageError('InvalidArgument', '`range` must be { offset, length? }.');
-  }
-  if (!Number.isSafeInteger(range.offset) || range.offset < 0) {
-    throw new StorageError(
-      'InvalidArgument',
-      `\`range.offset\` must be a non-negative integer; got ${range.offset}.`,
-    );
-  }
-  if (range.length !== undefined && (!Number.isSafeInteger(range.length) || range.length < 0)) {
-    throw new StorageError(
-      'InvalidArgument',
-      `\`range.length\` must be a non-negative integer; got ${range.length}.`,
-    );
   }
 }

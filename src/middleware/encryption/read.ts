@@ -1,9 +1,9 @@
 /** Decryption paths: a whole object in memory, a full stream, and a range that touches only its chunks. */
 import { Readable } from 'node:stream';
 import type { ByteRange, ObjectInfo, ReadOptions, StorageBackend } from '../../core/backend.js';
-import { isStorageError, StorageError } from '../../core/errors.js';
+import { isStorageError } from '../../core/errors.js';
 import { assertKey } from '../../core/keys.js';
-import { resolveRange } from '../../core/range.js';
+import { assertRange, resolveRange } from '../../core/range.js';
 import { DecryptStream } from './chunks.js';
 import { ChunkCipher } from './cipher.js';
 import {
@@ -76,7 +76,7 @@ export async function openDecryptedStream(
     const inner = await next.stream(key, conditions);
     return pipeThrough(inner, new DecryptStream({ source: { resolve: context.unwrap }, key }));
   }
-  checkRange(range);
+  assertRange(range);
   if (!next.capabilities.rangeRead) {
     const plain = await decryptWhole(await next.read(key, conditions), context.unwrap, key);
     const { start, end } = resolveRange(range, plain.byteLength);
@@ -163,22 +163,4 @@ function bytesStream(bytes: Uint8Array): Readable {
       objectMode: false,
     },
   );
-}
-
-function checkRange(range: ByteRange): void {
-  if (range === null || typeof range !== 'object') {
-    throw new StorageError('InvalidArgument', '`range` must be { offset, length? }.');
-  }
-  if (!Number.isSafeInteger(range.offset) || range.offset < 0) {
-    throw new StorageError(
-      'InvalidArgument',
-      `\`range.offset\` must be a non-negative integer; got ${range.offset}.`,
-    );
-  }
-  if (range.length !== undefined && (!Number.isSafeInteger(range.length) || range.length < 0)) {
-    throw new StorageError(
-      'InvalidArgument',
-      `\`range.length\` must be a non-negative integer; got ${range.length}.`,
-    );
-  }
 }

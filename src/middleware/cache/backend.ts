@@ -14,13 +14,12 @@ import type {
   StorageBackend,
   WriteOptions,
 } from '../../core/backend.js';
-import { assertRange } from '../../core/range.js';
 import { checkKnownOptions } from '../../core/base.js';
 import { meter } from '../../core/body.js';
 import { StorageError, throwIfAborted } from '../../core/errors.js';
 import { assertKey } from '../../core/keys.js';
 import { ForwardingBackend } from '../../core/layer.js';
-import { resolveRange } from '../../core/range.js';
+import { assertRange, resolveRange } from '../../core/range.js';
 import type { CacheCore } from './core.js';
 import { cloneInfo } from './listings.js';
 

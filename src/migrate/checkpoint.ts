@@ -5,8 +5,9 @@
  * at or below it that failed (so a resumed run retries them). A new process
  * lists again after the mark and skips the copied keys above it.
  */
+import { readJsonIfExists } from './json.js';
 import type { StorageBackend } from '../core/backend.js';
-import { isStorageError, StorageError } from '../core/errors.js';
+import { StorageError } from '../core/errors.js';
 import type { Shard } from './shard.js';
 
 /** What identifies a migration, so a checkpoint is not applied to another one. */
@@ -40,23 +41,14 @@ export async function loadCheckpoint(
   identity: CheckpointIdentity,
   signal?: AbortSignal,
 ): Promise<CheckpointData | undefined> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await store.read(key, { signal });
-  } catch (e) {
-    if (isStorageError(e, 'NotFound')) return undefined;
-    throw e;
-  }
-  let data: CheckpointData;
-  try {
-    data = JSON.parse(Buffer.from(bytes).toString('utf8')) as CheckpointData;
-  } catch (e) {
-    throw new StorageError(
-      'InvalidArgument',
-      `The checkpoint at ${JSON.stringify(key)} is not valid JSON; delete it to start over.`,
-      { cause: e },
-    );
-  }
+  const data = await readJsonIfExists<CheckpointData>(
+    store,
+    key,
+    'checkpoint',
+    'delete it to start over',
+    signal,
+  );
+  if (data === undefined) return undefined;
   if (data?.format !== 'stowage.migrate.checkpoint' || data.version !== 1) {
     throw new StorageError(
       'InvalidArgument',

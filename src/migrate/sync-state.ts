@@ -8,8 +8,9 @@
  * manifest is replaced, then the old parts are deleted: a crash in between
  * leaves the previous state intact.
  */
+import { readJsonIfExists } from './json.js';
 import type { ObjectInfo, StorageBackend } from '../core/backend.js';
-import { isStorageError, StorageError } from '../core/errors.js';
+import { StorageError } from '../core/errors.js';
 import { compareKeys } from '../core/keys.js';
 
 /** Keys per state part. */
@@ -53,25 +54,14 @@ async function readManifest(
   key: string,
   signal?: AbortSignal,
 ): Promise<Manifest | undefined> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await store.read(key, { signal });
-  } catch (e) {
-    if (isStorageError(e, 'NotFound')) return undefined;
-    throw e;
-  }
-  let manifest: Manifest;
-  try {
-    manifest = JSON.parse(Buffer.from(bytes).toString('utf8')) as Manifest;
-  } catch (e) {
-    throw new StorageError(
-      'InvalidArgument',
-      `The sync state at ${JSON.stringify(key)} is not valid JSON; delete it to sync afresh.`,
-      {
-        cause: e,
-      },
-    );
-  }
+  const manifest = await readJsonIfExists<Manifest>(
+    store,
+    key,
+    'sync state',
+    'delete it to sync afresh',
+    signal,
+  );
+  if (manifest === undefined) return undefined;
   if (manifest?.format !== 'stowage.sync.state' || manifest.version !== 1 || !Array.isArray(manifest.parts)) {
     throw new StorageError(
       'InvalidArgument',

@@ -104,6 +104,11 @@ export class ProgressBar {
     private readonly enabled: boolean,
   ) {}
 
+  /** Whether a bar is drawn on a terminal (not JSON lines, not a pipe). */
+  get visible(): boolean {
+    return this.enabled && !this.io.json && this.io.stderr.isTTY === true;
+  }
+
   /** Feeds a byte-only progress event (from onProgress). */
   bytes(p: Progress, label?: string): void {
     this.update({ label, bytesDone: p.loaded, bytesTotal: p.total });

@@ -65,6 +65,8 @@ export async function migrate(ctx: CommandContext): Promise<void> {
       concurrency: intFlag(ctx.flags.concurrency, 16),
       bandwidth,
       checkpoint,
+      // A bar on a terminal wants totals for its ETA: one extra listing of the source.
+      precount: bar.visible,
       signal: ctx.signal,
       onProgress: (p) => bar.update({ ...p, label: p.phase }),
     });

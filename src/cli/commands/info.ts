@@ -76,7 +76,11 @@ export async function stats(ctx: CommandContext): Promise<void> {
 export async function buckets(ctx: CommandContext): Promise<void> {
   const url = need(ctx.args[0], 'buckets needs a URL such as s3:// , gs:// or az://account');
   const scheme = /^([a-z0-9]+):\/\//i.exec(url)?.[1]?.toLowerCase();
-  const params = Object.fromEntries(new URL(url.replace(/^(\w+):\/\/\/?$/, '$1://x')).searchParams);
+  // Only the query matters here (endpoint, region, …): s3:// has no host to parse.
+  const params: Record<string, string | boolean> = {};
+  for (const [name, value] of new URLSearchParams(url.split('?')[1] ?? '')) {
+    params[name] = value === 'true' ? true : value === 'false' ? false : value;
+  }
   let names: string[];
   switch (scheme) {
     case 's3': {
@@ -92,7 +96,7 @@ export async function buckets(ctx: CommandContext): Promise<void> {
     }
     case 'az':
     case 'azure': {
-      const accountName = new URL(url).hostname;
+      const accountName = /^[a-z]+:\/\/([^/?]*)/i.exec(url)?.[1] ?? '';
       const { listContainers } = await import('../../backends/azure/index.js');
       names = (await listContainers({ ...(accountName ? { accountName } : {}), ...params } as never)).map(
         nameOf,

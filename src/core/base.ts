@@ -29,8 +29,15 @@ import type { Capabilities } from './capabilities.js';
 import { isStorageError, StorageError, throwIfAborted, toStorageError } from './errors.js';
 import { assertKey, assertPrefix, compareKeys } from './keys.js';
 import { groupByDelimiter } from './list.js';
+import {
+  checkKnownOptions,
+  normalizeCopyOptions,
+  normalizeMetadata,
+  OPTION_NAMES,
+  presignSeconds,
+} from './options.js';
 import { assertRange } from './range.js';
-import { parseDuration, parseSize } from './units.js';
+import { parseSize } from './units.js';
 
 /** List options after validation: every field settled. */
 export interface ResolvedListOptions {
@@ -52,32 +59,6 @@ export interface ResolvedPresignOptions {
   expiresIn: number;
   contentType?: string;
 }
-
-const READ_KEYS = new Set(['range', 'ifMatch', 'ifNoneMatch', 'version', 'signal', 'onProgress']);
-const STAT_KEYS = new Set(['version', 'ifMatch', 'ifNoneMatch', 'signal']);
-const WRITE_KEYS = new Set([
-  'contentType',
-  'metadata',
-  'cacheControl',
-  'contentDisposition',
-  'contentEncoding',
-  'ifNotExists',
-  'ifMatch',
-  'size',
-  'storageClass',
-  'partSize',
-  'concurrency',
-  'signal',
-  'onProgress',
-]);
-const LIST_KEYS = new Set(['recursive', 'startAfter', 'limit', 'pageSize', 'signal']);
-const DELETE_KEYS = new Set(['version', 'signal']);
-const SIGNAL_KEYS = new Set(['signal']);
-const COPY_KEYS = new Set(['ifNotExists', 'metadata', 'contentType', 'storageClass', 'signal']);
-const PRESIGN_KEYS = new Set(['method', 'expiresIn', 'contentType']);
-
-/** Longest presigned URL lifetime accepted (7 days, the S3 and GCS limit). */
-const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 
 /**
  * Extend this to write a backend. Public methods validate and normalise, then
@@ -185,7 +166,7 @@ export abstract class BaseBackend implements StorageBackend {
 
   async read(key: string, options: ReadOptions = {}): Promise<Uint8Array> {
     return this.run('read', key, options.signal, async () => {
-      this.checkRead(key, options, READ_KEYS, 'read');
+      this.checkRead(key, options, OPTION_NAMES.read, 'read');
       if (options.onProgress === undefined) return this.doRead(key, options);
       // With progress, read through a metered stream so events arrive as bytes do.
       const stream = await this.stream(key, options);
@@ -195,7 +176,7 @@ export abstract class BaseBackend implements StorageBackend {
 
   async stream(key: string, options: ReadOptions = {}): Promise<Readable> {
     return this.run('stream', key, options.signal, async () => {
-      this.checkRead(key, options, READ_KEYS, 'stream');
+      this.checkRead(key, options, OPTION_NAMES.read, 'stream');
       const source = await this.doStream(key, options);
       if (options.onProgress === undefined) return source;
       const counter = meter({ onProgress: options.onProgress });
@@ -210,7 +191,7 @@ export abstract class BaseBackend implements StorageBackend {
   async write(key: string, body: Body, options: WriteOptions = {}): Promise<ObjectInfo> {
     return this.run('write', key, options.signal, async () => {
       assertKey(key, 'write');
-      checkKnownOptions(options, WRITE_KEYS, 'write');
+      checkKnownOptions(options, OPTION_NAMES.write, 'write');
       const resolved = this.resolveWriteOptions(key, options);
       const prepared = prepareBody(body, resolved.size);
       if (prepared.size !== undefined && prepared.size > this.capabilities.maxObjectSize) {
@@ -281,7 +262,7 @@ export abstract class BaseBackend implements StorageBackend {
 
   async stat(key: string, options: StatOptions = {}): Promise<ObjectInfo> {
     return this.run('stat', key, options.signal, async () => {
-      this.checkRead(key, options, STAT_KEYS, 'stat');
+      this.checkRead(key, options, OPTION_NAMES.stat, 'stat');
       return this.doStat(key, options);
     });
   }
@@ -289,7 +270,7 @@ export abstract class BaseBackend implements StorageBackend {
   async exists(key: string, options: Signal = {}): Promise<boolean> {
     return this.run('exists', key, options.signal, async () => {
       assertKey(key, 'exists');
-      checkKnownOptions(options, SIGNAL_KEYS, 'exists');
+      checkKnownOptions(options, OPTION_NAMES.signal, 'exists');
       return this.doExists(key, options);
     });
   }
@@ -304,7 +285,7 @@ export abstract class BaseBackend implements StorageBackend {
     const context = { backend: this.kind, operation: 'list', key: prefix };
     try {
       assertPrefix(prefix, 'list');
-      checkKnownOptions(options, LIST_KEYS, 'list');
+      checkKnownOptions(options, OPTION_NAMES.list, 'list');
       const { limit, startAfter, pageSize } = options;
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
         throw new StorageError('InvalidArgument', '`limit` must be a non-negative integer.');
@@ -342,7 +323,7 @@ export abstract class BaseBackend implements StorageBackend {
   async delete(key: string, options: DeleteOptions = {}): Promise<void> {
     return this.run('delete', key, options.signal, async () => {
       assertKey(key, 'delete');
-      checkKnownOptions(options, DELETE_KEYS, 'delete');
+      checkKnownOptions(options, OPTION_NAMES.delete, 'delete');
       if (options.version !== undefined) this.require('versioning', 'delete', 'versions', key);
       return this.doDelete(key, options);
     });
@@ -353,7 +334,7 @@ export abstract class BaseBackend implements StorageBackend {
     options: Signal = {},
   ): Promise<DeleteManyResult> {
     return this.run('deleteMany', undefined, options.signal, async () => {
-      checkKnownOptions(options, SIGNAL_KEYS, 'deleteMany');
+      checkKnownOptions(options, OPTION_NAMES.signal, 'deleteMany');
       if (
         keys === null ||
         typeof keys !== 'object' ||
@@ -397,20 +378,11 @@ export abstract class BaseBackend implements StorageBackend {
           'presign needs options: { method: "GET" | "PUT", expiresIn }.',
         );
       }
-      checkKnownOptions(options, PRESIGN_KEYS, 'presign');
+      checkKnownOptions(options, OPTION_NAMES.presign, 'presign');
       if (options.method !== 'GET' && options.method !== 'PUT') {
         throw new StorageError('InvalidArgument', '`method` must be "GET" or "PUT".');
       }
-      const ms = parseDuration(options.expiresIn, 'expiresIn', 'InvalidArgument');
-      const expiresIn = Math.round(ms / 1000);
-      // A plain number is seconds; strings are durations.
-      const seconds = typeof options.expiresIn === 'number' ? options.expiresIn : expiresIn;
-      if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_PRESIGN_SECONDS) {
-        throw new StorageError(
-          'InvalidArgument',
-          `\`expiresIn\` must be between 1 second and 7 days; got ${JSON.stringify(options.expiresIn)}.`,
-        );
-      }
+      const seconds = presignSeconds(options.expiresIn);
       this.require('presign', 'presign', 'presigned URLs', key);
       return this.doPresign(key, {
         method: options.method,
@@ -516,7 +488,7 @@ export abstract class BaseBackend implements StorageBackend {
   private checkCopy(from: string, to: string, options: CopyOptions, operation: string): void {
     assertKey(from, operation);
     assertKey(to, operation);
-    checkKnownOptions(options, COPY_KEYS, operation);
+    checkKnownOptions(options, OPTION_NAMES.copy, operation);
     if (options.ifNotExists === true) {
       this.require('conditionalWrite', operation, 'conditional writes (ifNotExists)', to);
     }
@@ -554,50 +526,7 @@ export abstract class BaseBackend implements StorageBackend {
   }
 }
 
-/** Rejects option objects that are not objects or carry unknown keys (typos such as `ifNotExist`). */
-export function checkKnownOptions(options: object, allowed: ReadonlySet<string>, operation: string): void {
-  if (options === null || typeof options !== 'object') {
-    throw new StorageError('InvalidArgument', `Options of ${operation} must be an object.`);
-  }
-  for (const name of Object.keys(options)) {
-    if (!allowed.has(name) && (options as Record<string, unknown>)[name] !== undefined) {
-      throw new StorageError(
-        'InvalidArgument',
-        `Unknown option \`${name}\` for ${operation}; known options: ${[...allowed].join(', ')}.`,
-      );
-    }
-  }
-}
-
-/** Lower-cases metadata keys; rejects non-ASCII keys and non-string values. */
-export function normalizeMetadata(metadata: Record<string, string>): Record<string, string> {
-  if (metadata === null || typeof metadata !== 'object') {
-    throw new StorageError('InvalidArgument', '`metadata` must be an object of strings.');
-  }
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(metadata)) {
-    if (!/^[\x21-\x7e]+$/.test(name) || /[:()<>@,;\\"/[\]?={}]/.test(name)) {
-      throw new StorageError(
-        'InvalidArgument',
-        `Metadata key ${JSON.stringify(name)} must be printable ASCII without spaces or separators.`,
-      );
-    }
-    if (typeof value !== 'string') {
-      throw new StorageError(
-        'InvalidArgument',
-        `Metadata value of ${JSON.stringify(name)} must be a string.`,
-      );
-    }
-    out[name.toLowerCase()] = value;
-  }
-  return out;
-}
-
-function normalizeCopyOptions(options: CopyOptions): CopyOptions {
-  return options.metadata === undefined
-    ? options
-    : { ...options, metadata: normalizeMetadata(options.metadata) };
-}
+export { checkKnownOptions, normalizeMetadata } from './options.js';
 
 /** A PreparedBody over an already open stream (used by the default copy). */
 export function preparedStream(stream: Readable, size: number | undefined): PreparedBody {

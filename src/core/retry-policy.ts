@@ -7,6 +7,7 @@
  */
 import pRetry from 'p-retry';
 import { isStorageError, StorageError, toStorageError } from './errors.js';
+import { abortableSleep } from './sleep.js';
 import { type Duration, parseDuration } from './units.js';
 
 /**
@@ -117,7 +118,10 @@ export async function retrying<T>(
   const minDelay = parseDuration(options.minDelay ?? 100, 'minDelay');
   const maxDelay = parseDuration(options.maxDelay ?? 20_000, 'maxDelay');
   const random = options.random ?? Math.random;
-  const sleep = options.sleep ?? abortableSleep;
+  const sleep =
+    options.sleep ??
+    ((ms: number, signal?: AbortSignal) =>
+      abortableSleep(ms, signal, 'The operation was aborted while waiting to retry.'));
   options.budget?.deposit();
 
   /** Decides whether attempt `failed` (1-based) is followed by another, and waits the backoff if so. */
@@ -170,23 +174,4 @@ export async function retrying<T>(
       cause: error,
     });
   }
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(
-        new StorageError('Aborted', 'The operation was aborted while waiting to retry.', {
-          cause: signal?.reason,
-        }),
-      );
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

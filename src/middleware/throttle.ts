@@ -39,6 +39,7 @@ import { StorageError, throwIfAborted, toStorageError } from '../core/errors.js'
 import { assertKey } from '../core/keys.js';
 import { ForwardingBackend, type Middleware } from '../core/layer.js';
 import { parseSize, type Size } from '../core/units.js';
+import { abortableSleep } from '../core/sleep.js';
 
 /** A clock, injectable so tests can check the delays asked for without waiting. */
 export interface ThrottleClock {
@@ -76,19 +77,7 @@ const noop = () => {};
 
 const realClock: ThrottleClock = {
   now: () => performance.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(abortedError(signal));
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(abortedError(signal));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
+  sleep: (ms, signal) => abortableSleep(ms, signal, 'The operation was aborted while throttled.'),
 };
 
 function abortedError(signal: AbortSignal | undefined): StorageError {

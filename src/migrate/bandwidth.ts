@@ -9,6 +9,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { StorageError } from '../core/errors.js';
 import { parseSize } from '../core/units.js';
+import { abortableSleep } from '../core/sleep.js';
 
 /** How far ahead of the schedule a transfer may run, in ms. */
 const BURST_MS = 100;
@@ -66,21 +67,7 @@ export class BandwidthLimit {
 const SLICE = 64 * 1024;
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (signal?.aborted) {
-    return Promise.reject(new StorageError('Aborted', 'The transfer was aborted.', { cause: signal.reason }));
-  }
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new StorageError('Aborted', 'The transfer was aborted.', { cause: signal?.reason }));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  return abortableSleep(ms, signal, 'The transfer was aborted.');
 }
 
 /** A limit from the `bandwidth` option (bytes per second or '10MiB'), or undefined without one. */

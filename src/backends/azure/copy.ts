@@ -12,6 +12,7 @@ import { StorageError } from '../../core/errors.js';
 import type { AzureConnection } from './client.js';
 import { encodeMetadata } from './info.js';
 import type { SasSigner } from './presign.js';
+import { abortableSleep } from '../../core/sleep.js';
 
 /** What a copy needs beyond its two blobs. */
 export interface CopyContext {
@@ -55,7 +56,7 @@ export async function copyBlob(
       // We poll ourselves: the SDK poller cannot be aborted between polls.
       let status: string | undefined = poller.isDone() ? 'success' : 'pending';
       while (status === 'pending') {
-        await sleep(context.pollIntervalMs, signal);
+        await abortableSleep(context.pollIntervalMs, signal, 'copy was aborted');
         status = (await target.getProperties({ abortSignal: signal })).copyStatus;
       }
       if (status !== 'success') {
@@ -90,23 +91,4 @@ async function sourceUrl(source: BlobClient, context: CopyContext, signal?: Abor
   if (context.connection.sharedKey === undefined) return source.url;
   const { query } = await context.signer.sas(source, 'r', 3600, signal);
   return `${source.url.split('?')[0]}?${query}`;
-}
-
-/** Waits `ms`, or rejects with `Aborted` when the signal fires. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new StorageError('Aborted', 'copy was aborted', { cause: signal.reason }));
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new StorageError('Aborted', 'copy was aborted', { cause: signal?.reason }));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

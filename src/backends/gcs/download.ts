@@ -22,6 +22,7 @@ import type { ReadOptions } from '../../core/backend.js';
 import { StorageError, throwIfAborted } from '../../core/errors.js';
 import { loadSdk } from './client.js';
 import { generationOf } from './info.js';
+import { abortableSleep } from '../../core/sleep.js';
 
 /** Where and how to download. */
 export interface DownloadTarget {
@@ -167,17 +168,7 @@ export async function openDownload(
 /** Exponential backoff with full jitter: up to 250 ms, 500 ms, 1 s, ... */
 function backoff(attempt: number, signal?: AbortSignal): Promise<void> {
   const ms = Math.random() * 250 * 2 ** attempt;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new StorageError('Aborted', 'read was aborted', { cause: signal?.reason }));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  return abortableSleep(ms, signal, 'read was aborted');
 }
 
 /** Wraps a whole-object response in a checksum check when GCS sent the hash. */

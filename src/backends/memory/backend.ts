@@ -16,7 +16,8 @@ import { type Capabilities, defineCapabilities } from '../../core/capabilities.j
 import { StorageError, throwIfAborted } from '../../core/errors.js';
 import { compareKeys } from '../../core/keys.js';
 import { resolveRange } from '../../core/range.js';
-import { cloneInfo, cloneTable, type ObjectTable, type StoredObject } from './store.js';
+import { cloneInfo } from '../../core/info.js';
+import { cloneTable, type ObjectTable, type StoredObject } from './store.js';
 
 /** What the memory backend can do. */
 export const MEMORY_CAPABILITIES: Capabilities = defineCapabilities({

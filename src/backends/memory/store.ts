@@ -1,5 +1,6 @@
 /** The in-memory object table behind the memory backend. */
 import type { ObjectInfo } from '../../core/backend.js';
+import { cloneInfo } from '../../core/info.js';
 import { compareKeys } from '../../core/keys.js';
 
 /** One stored object: its bytes and its info. */
@@ -69,14 +70,4 @@ export function cloneTable(table: ObjectTable): ObjectTable {
 /** Deep copy of one object. */
 export function cloneObject(object: StoredObject): StoredObject {
   return { data: object.data.slice(), info: cloneInfo(object.info) };
-}
-
-/** Copy of an object's info (dates and maps copied, so callers cannot change what is stored). */
-export function cloneInfo(info: ObjectInfo): ObjectInfo {
-  return {
-    ...info,
-    lastModified: new Date(info.lastModified),
-    metadata: { ...info.metadata },
-    ...(info.checksums ? { checksums: { ...info.checksums } } : {}),
-  };
 }

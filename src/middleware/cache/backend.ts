@@ -21,7 +21,7 @@ import { assertKey } from '../../core/keys.js';
 import { ForwardingBackend } from '../../core/layer.js';
 import { assertRange, resolveRange } from '../../core/range.js';
 import type { CacheCore } from './core.js';
-import { cloneInfo } from './listings.js';
+import { cloneInfo } from '../../core/info.js';
 
 const READ_KEYS = new Set(['range', 'ifMatch', 'ifNoneMatch', 'version', 'signal', 'onProgress']);
 const STAT_KEYS = new Set(['version', 'ifMatch', 'ifNoneMatch', 'signal']);

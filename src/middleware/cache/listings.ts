@@ -3,7 +3,8 @@
  * with the cache's `ttl`. Any write under a listing's prefix drops it, also
  * while the listing is still being read (it is then not stored).
  */
-import type { Entry, ObjectInfo } from '../../core/backend.js';
+import type { Entry } from '../../core/backend.js';
+import { cloneInfo } from '../../core/info.js';
 
 /** Most listings kept; the least recently used leaves first. */
 export const MAX_LISTINGS = 256;
@@ -85,23 +86,7 @@ export class ListingCache {
   }
 }
 
-/** A deep copy of an object's info, so callers cannot change what is cached. */
-export function cloneInfo(info: ObjectInfo): ObjectInfo {
-  return {
-    ...info,
-    lastModified: new Date(info.lastModified),
-    metadata: { ...info.metadata },
-    ...(info.checksums ? { checksums: { ...info.checksums } } : {}),
-  };
-}
-
 /** A deep copy of an entry, so callers cannot change what is cached. */
 export function cloneEntry(entry: Entry): Entry {
-  if (entry.type === 'prefix') return { ...entry };
-  return {
-    ...entry,
-    lastModified: new Date(entry.lastModified),
-    metadata: { ...entry.metadata },
-    ...(entry.checksums ? { checksums: { ...entry.checksums } } : {}),
-  };
+  return entry.type === 'prefix' ? { ...entry } : { type: 'object', ...cloneInfo(entry) };
 }

@@ -20,6 +20,7 @@ export type {
   PresignOptions,
   Progress,
   ReadOptions,
+  ServerSideCopySource,
   Signal,
   StatOptions,
   StorageBackend,

@@ -318,3 +318,25 @@ export interface StorageBackend {
   /** Releases clients, sockets and file handles. Idempotent. */
   close(): Promise<void>;
 }
+
+/**
+ * An optional hook an adapter may implement so that `copy` and `migrate`
+ * (in `stowage/migrate`) copy to another backend inside the service, with no
+ * bytes through this process: e.g. two S3 buckets of one account, reached
+ * with the same endpoint and credentials. It lives in the core so adapters
+ * can implement it without importing `stowage/migrate`.
+ *
+ * Behaviour: return `undefined` when `target` cannot be reached that way
+ * (another service, account, endpoint or credentials, or a target wrapped in
+ * middleware), and the caller streams the bytes instead. Otherwise copy
+ * `fromKey` to `toKey` on `target` keeping content type and metadata, honour
+ * `ifNotExists` (`AlreadyExists`) and `signal`, and return the target's info.
+ */
+export interface ServerSideCopySource {
+  serverSideCopyTo(
+    target: StorageBackend,
+    fromKey: string,
+    toKey: string,
+    options: { signal?: AbortSignal; ifNotExists?: boolean },
+  ): Promise<ObjectInfo | undefined>;
+}

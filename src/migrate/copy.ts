@@ -12,7 +12,13 @@
  */
 import { createHash } from 'node:crypto';
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
-import type { ObjectInfo, Progress, StorageBackend, WriteOptions } from '../core/backend.js';
+import type {
+  ObjectInfo,
+  Progress,
+  ServerSideCopySource,
+  StorageBackend,
+  WriteOptions,
+} from '../core/backend.js';
 import { StorageError } from '../core/errors.js';
 import { BandwidthLimit, bandwidthLimit } from './bandwidth.js';
 import { sameContent } from './verify.js';
@@ -20,19 +26,8 @@ import { sameContent } from './verify.js';
 /** Objects up to this size are read whole when their size is known in advance. */
 export const SMALL_OBJECT_BYTES = 1024 * 1024;
 
-/**
- * An optional hook a backend may implement to copy to another backend inside
- * the service (no bytes through this process). Return `undefined` when
- * `target` is not reachable that way, and `copy` streams instead.
- */
-export interface ServerSideCopySource {
-  serverSideCopyTo(
-    target: StorageBackend,
-    fromKey: string,
-    toKey: string,
-    options: { signal?: AbortSignal; ifNotExists?: boolean },
-  ): Promise<ObjectInfo | undefined>;
-}
+/** The optional server-side copy hook, defined in the core so adapters need not import migrate. */
+export type { ServerSideCopySource } from '../core/backend.js';
 
 /** Options of {@link copy}. */
 export interface CopyObjectOptions {

@@ -119,6 +119,10 @@ export async function deletePhase(ctx: MigrateContext): Promise<void> {
       if (pair.source !== undefined) continue;
       // The listing may have grown since the count: never exceed what was checked.
       if (++yielded > ctx.maxDelete) return;
+      // pause() holds deletions too: no key reaches deleteMany while paused (a batch
+      // already sent finishes, as an object in flight does in the transfer).
+      await ctx.gate.pass(signal);
+      if (signal.aborted) return;
       progress.current = pair.target!.key;
       progress.finished(undefined, 0);
       yield pair.target!.key;

@@ -195,6 +195,28 @@ describe('migrate', () => {
     expect((await migration).copied).toBe(10);
   });
 
+  it('pause holds the delete phase too', async () => {
+    const from = memory();
+    const to = memory();
+    await seed(from, 3);
+    await seed(to, 3, 'old/');
+    const migration = migrate({ from, to, deleteExtraneous: true });
+    let settled = false;
+    migration.on('progress', (p) => {
+      // The verify phase's last event: the transfer is done, the delete phase comes next.
+      if (p.phase === 'verify' && p.objectsDone === 3 && !migration.paused) migration.pause();
+    });
+    void migration.then(() => (settled = true));
+    while (!migration.paused) await tick(1);
+    await tick(50);
+    expect(settled).toBe(false);
+    expect(Object.keys(await dump(to, 'old/'))).toHaveLength(3);
+    migration.resume();
+    const report = await migration;
+    expect(report).toMatchObject({ copied: 3, deleted: 3, failed: [] });
+    expect(Object.keys(await dump(to))).toEqual(Object.keys(await dump(from)));
+  });
+
   it('aborts cleanly, saves a checkpoint, and a new run resumes from it', async () => {
     const from = memory();
     const inner = memory();

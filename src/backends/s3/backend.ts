@@ -12,6 +12,7 @@ import type {
   ReadOptions,
   Signal,
   StatOptions,
+  StorageBackend,
 } from '../../core/backend.js';
 import {
   BaseBackend,
@@ -21,16 +22,17 @@ import {
 } from '../../core/base.js';
 import { collect, type PreparedBody } from '../../core/body.js';
 import type { Capabilities } from '../../core/capabilities.js';
-import { isStorageError, StorageError } from '../../core/errors.js';
+import { StorageError } from '../../core/errors.js';
 import { resolveRange } from '../../core/range.js';
 import { createClient, loadSdk } from './client.js';
-import { copyObject } from './copy.js';
+import { copyError, copyObject } from './copy.js';
 import { deleteObjects } from './delete.js';
 import { mapS3Error } from './errors.js';
 import { customerKeyFields, encryptionFields, infoFromHead } from './info.js';
 import { listObjects } from './list.js';
 import type { ResolvedS3Options } from './options.js';
 import { presignRequest } from './presign.js';
+import { serverSideCopy } from './server-side.js';
 import { upload } from './upload.js';
 
 /** The loaded SDK and the client, made on first use. */
@@ -350,21 +352,25 @@ export class S3Backend extends BaseBackend {
     try {
       return await copyObject(this, session, from, to, options);
     } catch (e) {
-      const error = this.fail(e, 'copy', isStorageError(e) ? (e.key ?? from) : from);
-      if (options.ifNotExists && error.code === 'PreconditionFailed' && !error.retryable) {
-        throw new StorageError(
-          'AlreadyExists',
-          `An object already exists at ${JSON.stringify(to)} (ifNotExists).`,
-          {
-            backend: this.kind,
-            operation: 'copy',
-            key: to,
-            cause: error,
-          },
-        );
-      }
-      throw error;
+      throw copyError(e, this, from, to, options);
     }
+  }
+
+  /**
+   * The server-side copy hook of `copy`/`migrate` (`stowage/migrate`): when
+   * `target` is another S3 backend on the same connection (the same injected
+   * client, or the same provider, endpoint, region and credentials), copies
+   * across buckets and prefixes with CopyObject (UploadPartCopy above 5 GiB),
+   * keeping content type and metadata. Otherwise returns `undefined` and the
+   * caller streams the bytes.
+   */
+  async serverSideCopyTo(
+    target: StorageBackend,
+    fromKey: string,
+    toKey: string,
+    options: { signal?: AbortSignal; ifNotExists?: boolean } = {},
+  ): Promise<ObjectInfo | undefined> {
+    return serverSideCopy(this, target, fromKey, toKey, options);
   }
 
   /** @internal used by copy.ts */

@@ -1,35 +1,44 @@
 /**
- * Server-side copy: CopyObject up to 5 GiB; above it (and for `ifNotExists`,
- * which CopyObject does not honour on every service) a multipart upload of
- * UploadPartCopy parts, completed with If-None-Match so the condition is
- * atomic. Metadata is preserved (MetadataDirective COPY) unless a new content
- * type or metadata is given (REPLACE, keeping the other headers).
+ * Server-side copy, within one bucket or between two buckets (or prefixes)
+ * reached with the same connection: CopyObject up to 5 GiB; above it (and for
+ * `ifNotExists`, which CopyObject does not honour on every service) a
+ * multipart upload of UploadPartCopy parts, completed with If-None-Match so
+ * the condition is atomic. Metadata is preserved (MetadataDirective COPY)
+ * unless a new content type or metadata is given (REPLACE, keeping the other
+ * headers).
  */
 import type { CompletedPart } from '@aws-sdk/client-s3';
 import type { CopyOptions, ObjectInfo } from '../../core/backend.js';
+import { StorageError } from '../../core/errors.js';
 import type { S3Backend, S3Session } from './backend.js';
+import { mapS3Error } from './errors.js';
 import { copySource, encryptionFields } from './info.js';
 import { MAX_SINGLE_REQUEST } from './options.js';
 import { partSizeFor } from './upload.js';
 
 const COPY_PART_SIZE = 512 * 2 ** 20;
 
-/** Copies `from` to `to` inside the bucket. */
+/**
+ * Copies `from` (a key of `sourceBackend`) to `to` (a key of `backend`) with
+ * `session`, the target's connection; the two backends may be one.
+ */
 export async function copyObject(
   backend: S3Backend,
   session: S3Session,
   from: string,
   to: string,
   options: CopyOptions,
+  sourceBackend: S3Backend = backend,
 ): Promise<ObjectInfo> {
   const { client, s3 } = session;
   const config = backend.options;
-  const source = await backend.stat(from, { signal: options.signal });
+  const source = await sourceBackend.stat(from, { signal: options.signal });
+  const copyFrom = copySource(sourceBackend.options.bucket, sourceBackend.fullPath(from));
   const replace = options.metadata !== undefined || options.contentType !== undefined;
   const contentType = options.contentType ?? source.contentType;
   const metadata = options.metadata ?? source.metadata;
   const sourceSse = Object.fromEntries(
-    Object.entries(backend.sseCustomerFields()).map(([k, v]) => [`CopySource${k}`, v]),
+    Object.entries(sourceBackend.sseCustomerFields()).map(([k, v]) => [`CopySource${k}`, v]),
   );
   const storageClass = options.storageClass ?? config.storageClass;
   const headers = {
@@ -65,7 +74,7 @@ export async function copyObject(
       new s3.CopyObjectCommand({
         Bucket: config.bucket,
         Key: backend.fullPath(to),
-        CopySource: copySource(config.bucket, backend.fullPath(from)),
+        CopySource: copyFrom,
         MetadataDirective: replace ? 'REPLACE' : 'COPY',
         ...(replace ? headers : {}),
         StorageClass: storageClass as never,
@@ -106,7 +115,7 @@ export async function copyObject(
             Key: backend.fullPath(to),
             UploadId: uploadId,
             PartNumber: n,
-            CopySource: copySource(config.bucket, backend.fullPath(from)),
+            CopySource: copyFrom,
             CopySourceRange: range,
             CopySourceIfMatch: source.etag,
             ...sourceSse,
@@ -144,4 +153,32 @@ export async function copyObject(
       .catch(() => {});
     throw e;
   }
+}
+
+/**
+ * A copy failure as a StorageError of the target; a failed `ifNotExists`
+ * condition becomes `AlreadyExists`.
+ */
+export function copyError(
+  e: unknown,
+  backend: S3Backend,
+  from: string,
+  to: string,
+  options: CopyOptions,
+): StorageError {
+  const key = e instanceof StorageError ? (e.key ?? from) : from;
+  const error = mapS3Error(e, { backend: backend.kind, operation: 'copy', key, bucket: backend.bucket });
+  if (options.ifNotExists && error.code === 'PreconditionFailed' && !error.retryable) {
+    return new StorageError(
+      'AlreadyExists',
+      `An object already exists at ${JSON.stringify(to)} (ifNotExists).`,
+      {
+        backend: backend.kind,
+        operation: 'copy',
+        key: to,
+        cause: error,
+      },
+    );
+  }
+  return error;
 }

@@ -1,30 +1,41 @@
 /**
  * Whole-object reads, the hot path of small files: a plain descriptor (a
- * `FileHandle` object costs more CPU than the syscalls for a 4 KiB file) and
- * no stat when one read answers.
+ * `FileHandle` object costs more CPU than the syscalls for a 4 KiB file), no
+ * stat when one read answers, and only two trips through libuv's thread
+ * pool (open, read): the root check reads /proc and the close happens on the
+ * calling thread, both without touching a disk.
  */
 import type { BigIntStats } from 'node:fs';
 import { fstat } from 'node:fs';
 import { promisify } from 'node:util';
-import { closeFd, type RootPaths, readFd } from './paths.js';
+import { closeFdNow, type RootPaths, readFd } from './paths.js';
 
 const fstatFd = promisify(fstat) as (fd: number, options: { bigint: true }) => Promise<BigIntStats>;
 
 /** Size of the first read of a whole-object read. */
 const FIRST_READ_BYTES = 64 * 1024;
+/** First-read buffers kept for reuse (one per concurrent read, up to this many). */
+const MAX_SPARE_BUFFERS = 32;
+const spare: Buffer[] = [];
 
 /**
  * Reads the whole file at `path` (checked to lie inside the root). A regular
  * file returns a short read only at its end, so a file under 64 KiB takes a
- * single read; a larger one gets a stat for its size and is read into one
- * buffer of that size. Rejects with the raw fs error.
+ * single read into a reused buffer and is copied out at its exact size (a
+ * 4 KiB object does not pin 64 KiB); a larger one gets a stat for its size
+ * and is read into one buffer of that size. Rejects with the raw fs error.
  */
 export async function readWholeFile(paths: RootPaths, path: string, key: string): Promise<Uint8Array> {
   const fd = await paths.openFdInside(path, key);
+  const first = spare.pop() ?? Buffer.allocUnsafeSlow(FIRST_READ_BYTES);
   try {
-    const first = Buffer.allocUnsafe(FIRST_READ_BYTES);
     const bytesRead = await readFd(fd, first, 0, FIRST_READ_BYTES, 0);
-    if (bytesRead < FIRST_READ_BYTES) return new Uint8Array(first.subarray(0, bytesRead));
+    if (bytesRead < FIRST_READ_BYTES) {
+      // Its own ArrayBuffer, not a slice of Node's shared pool: callers may transfer it.
+      const out = Buffer.allocUnsafeSlow(bytesRead);
+      first.copy(out, 0, 0, bytesRead);
+      return new Uint8Array(out.buffer, out.byteOffset, bytesRead);
+    }
     const size = Number((await fstatFd(fd, { bigint: true })).size);
     const out = Buffer.allocUnsafe(Math.max(size, bytesRead));
     first.copy(out, 0, 0, bytesRead);
@@ -36,6 +47,7 @@ export async function readWholeFile(paths: RootPaths, path: string, key: string)
     }
     return new Uint8Array(out.buffer, out.byteOffset, filled);
   } finally {
-    await closeFd(fd).catch(() => undefined);
+    if (spare.length < MAX_SPARE_BUFFERS) spare.push(first);
+    closeFdNow(fd);
   }
 }

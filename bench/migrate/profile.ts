@@ -1,6 +1,6 @@
 /**
  * CPU per object of `migrate` local → S3 (moto), for profiling:
- *   node --cpu-prof --cpu-prof-dir /tmp/prof --import tsx bench/migrate/profile.ts [objects] [size]
+ *   node --cpu-prof --cpu-prof-dir /tmp/prof --import tsx bench/migrate/profile.ts [objects] [size] [options JSON]
  * Prints the client's CPU time per object (steady under load, unlike wall time).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -16,6 +16,8 @@ import { freshMoto } from './moto.js';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const objects = Number(process.argv[2] ?? 2000);
 const size = parseSize(process.argv[3] ?? '4KiB', 'size');
+/** Extra `migrate` options, e.g. '{"verify":false}'. */
+const extra = JSON.parse(process.argv[4] ?? '{}') as Record<string, unknown>;
 const work = await mkdtemp(join(tmpdir(), 'stowage-prof-'));
 const server = await freshMoto();
 try {
@@ -30,7 +32,13 @@ try {
   const moto0 = await server.cpuSeconds();
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const report = await migrate({ from: local({ root: work }), to, targetPrefix: 'run/', concurrency: 16 });
+  const report = await migrate({
+    from: local({ root: work }),
+    to,
+    targetPrefix: 'run/',
+    concurrency: 16,
+    ...extra,
+  });
   const ms = performance.now() - started;
   const used = process.cpuUsage(cpu);
   const motoCpu = (await server.cpuSeconds()) - moto0;

@@ -114,16 +114,17 @@ class ObservedBackend extends ForwardingBackend {
 
   private emit(
     op: ObservedOperation,
-    keys: { key?: string; to?: string },
+    key: string | undefined,
+    to: string | undefined,
     started: number,
-    outcome: Outcome,
+    amount: Outcome | undefined,
     error?: unknown,
   ): void {
     const event: ObserveEvent = { op, backend: this.kind, ms: this.now() - started, ok: error === undefined };
-    if (keys.key !== undefined) event.key = keys.key;
-    if (keys.to !== undefined) event.to = keys.to;
-    if (outcome.bytes !== undefined) event.bytes = outcome.bytes;
-    if (outcome.count !== undefined) event.count = outcome.count;
+    if (key !== undefined) event.key = key;
+    if (to !== undefined) event.to = to;
+    if (amount?.bytes !== undefined) event.bytes = amount.bytes;
+    if (amount?.count !== undefined) event.count = amount.count;
     if (error !== undefined) event.code = isStorageError(error) ? error.code : 'Unknown';
     try {
       const result = this.onEvent(event) as unknown;
@@ -134,31 +135,41 @@ class ObservedBackend extends ForwardingBackend {
     }
   }
 
-  private async timed<T>(
+  /**
+   * Runs `call` and reports its outcome. A plain promise chain (no async
+   * function, no per-call option or key objects): this layer sits in front
+   * of every call, and on a fast backend each promise hop shows.
+   */
+  private timed<T>(
     op: ObservedOperation,
-    keys: { key?: string; to?: string },
+    key: string | undefined,
+    to: string | undefined,
     call: () => Promise<T>,
-    outcome: (result: T) => Outcome = () => ({}),
+    outcome?: (result: T) => Outcome,
   ): Promise<T> {
     const started = this.now();
-    let result: T;
+    let work: Promise<T>;
     try {
-      result = await call();
+      work = call();
     } catch (e) {
-      this.emit(op, keys, started, {}, e);
-      throw e;
+      this.emit(op, key, to, started, undefined, e);
+      return Promise.reject(e);
     }
-    this.emit(op, keys, started, outcome(result));
-    return result;
+    return work.then(
+      (result) => {
+        this.emit(op, key, to, started, outcome?.(result));
+        return result;
+      },
+      (error: unknown) => {
+        // A rejection with no reason still counts as a failure.
+        this.emit(op, key, to, started, undefined, error ?? new Error('failed'));
+        throw error;
+      },
+    );
   }
 
   override read(key: string, options?: ReadOptions): Promise<Uint8Array> {
-    return this.timed(
-      'read',
-      { key },
-      () => this.next.read(key, options),
-      (data) => ({ bytes: data.byteLength }),
-    );
+    return this.timed('read', key, undefined, () => this.next.read(key, options), bytesRead);
   }
 
   override async stream(key: string, options?: ReadOptions): Promise<Readable> {
@@ -167,7 +178,7 @@ class ObservedBackend extends ForwardingBackend {
     try {
       source = await this.next.stream(key, options);
     } catch (e) {
-      this.emit('stream', { key }, started, {}, e);
+      this.emit('stream', key, undefined, started, undefined, e);
       throw e;
     }
     let bytes = 0;
@@ -181,7 +192,7 @@ class ObservedBackend extends ForwardingBackend {
     const finish = (error?: unknown) => {
       if (done) return;
       done = true;
-      this.emit('stream', { key }, started, { bytes }, error);
+      this.emit('stream', key, undefined, started, { bytes }, error);
     };
     // Ended: ok. Failed: the error. Destroyed early by the consumer: ok, with the bytes read.
     counter.once('end', () => finish());
@@ -192,20 +203,15 @@ class ObservedBackend extends ForwardingBackend {
   }
 
   override write(key: string, body: Body, options?: WriteOptions): Promise<ObjectInfo> {
-    return this.timed(
-      'write',
-      { key },
-      () => this.next.write(key, body, options),
-      (info) => ({ bytes: info.size }),
-    );
+    return this.timed('write', key, undefined, () => this.next.write(key, body, options), bytesOfObject);
   }
 
   override stat(key: string, options?: StatOptions): Promise<ObjectInfo> {
-    return this.timed('stat', { key }, () => this.next.stat(key, options));
+    return this.timed('stat', key, undefined, () => this.next.stat(key, options));
   }
 
   override exists(key: string, options?: Signal): Promise<boolean> {
-    return this.timed('exists', { key }, () => this.next.exists(key, options));
+    return this.timed('exists', key, undefined, () => this.next.exists(key, options));
   }
 
   override list(prefix?: string, options?: ListOptions): AsyncIterable<Entry> {
@@ -226,12 +232,12 @@ class ObservedBackend extends ForwardingBackend {
       throw e;
     } finally {
       // Also reached when the consumer stops early (break / return).
-      this.emit('list', { key: prefix ?? '' }, started, { count }, error);
+      this.emit('list', prefix ?? '', undefined, started, { count }, error);
     }
   }
 
   override delete(key: string, options?: DeleteOptions): Promise<void> {
-    return this.timed('delete', { key }, () => this.next.delete(key, options));
+    return this.timed('delete', key, undefined, () => this.next.delete(key, options));
   }
 
   override deleteMany(
@@ -240,40 +246,31 @@ class ObservedBackend extends ForwardingBackend {
   ): Promise<DeleteManyResult> {
     return this.timed(
       'deleteMany',
-      {},
+      undefined,
+      undefined,
       () => this.next.deleteMany(keys, options),
-      (result) => ({ count: result.deleted }),
+      countDeleted,
     );
   }
 
   override copy(from: string, to: string, options?: CopyOptions): Promise<ObjectInfo> {
-    return this.timed(
-      'copy',
-      { key: from, to },
-      () => this.next.copy(from, to, options),
-      (info) => ({
-        bytes: info.size,
-      }),
-    );
+    return this.timed('copy', from, to, () => this.next.copy(from, to, options), bytesOfObject);
   }
 
   override move(from: string, to: string, options?: CopyOptions): Promise<ObjectInfo> {
-    return this.timed(
-      'move',
-      { key: from, to },
-      () => this.next.move(from, to, options),
-      (info) => ({
-        bytes: info.size,
-      }),
-    );
+    return this.timed('move', from, to, () => this.next.move(from, to, options), bytesOfObject);
   }
 
   override presign(key: string, options: PresignOptions): Promise<PresignedRequest> {
     // The event says a URL was made, never what it is: the URL is a bearer credential.
-    return this.timed('presign', { key }, () => this.next.presign(key, options));
+    return this.timed('presign', key, undefined, () => this.next.presign(key, options));
   }
 
   override close(): Promise<void> {
-    return this.timed('close', {}, () => this.next.close());
+    return this.timed('close', undefined, undefined, () => this.next.close());
   }
 }
+
+const bytesRead = (data: Uint8Array): Outcome => ({ bytes: data.byteLength });
+const bytesOfObject = (info: ObjectInfo): Outcome => ({ bytes: info.size });
+const countDeleted = (result: DeleteManyResult): Outcome => ({ count: result.deleted });

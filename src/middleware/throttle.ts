@@ -124,9 +124,14 @@ class Slots {
 
   /** A release function when a slot is free now, else undefined. */
   tryTake(): (() => void) | undefined {
-    if (this.active >= this.size || this.waiting.length > 0) return undefined;
+    return this.tryTakeNow() ? this.releaser() : undefined;
+  }
+
+  /** Takes a slot if one is free now; the caller must then `release()` it exactly once. */
+  tryTakeNow(): boolean {
+    if (this.active >= this.size || this.waiting.length > 0) return false;
     this.active++;
-    return this.releaser();
+    return true;
   }
 
   /** Waits for a slot (FIFO); rejects with `Aborted` when `signal` aborts first. */
@@ -147,20 +152,25 @@ class Slots {
     });
   }
 
+  /** A release function that works once (for holders that could call it twice, like a stream's close). */
   private releaser(): () => void {
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const next = this.waiting.shift();
-      if (next === undefined) {
-        this.active--;
-        return;
-      }
-      // The slot passes straight to the next waiter.
-      if (next.onAbort) next.signal?.removeEventListener('abort', next.onAbort);
-      next.grant(this.releaser());
+      this.release();
     };
+  }
+
+  /** Gives a slot back: straight to the next waiter, if any. */
+  release(): void {
+    const next = this.waiting.shift();
+    if (next === undefined) {
+      this.active--;
+      return;
+    }
+    if (next.onAbort) next.signal?.removeEventListener('abort', next.onAbort);
+    next.grant(this.releaser());
   }
 }
 
@@ -225,23 +235,56 @@ class ThrottleBackend extends ForwardingBackend {
     }
   }
 
-  private async run<T>(
+  private run<T>(
     operation: string,
     key: string | undefined,
     signal: AbortSignal | undefined,
     call: () => Promise<T>,
   ): Promise<T> {
-    // Fast path: a free slot and no rate limit, taken without waiting.
-    let release = this.state.ops === undefined && !signal?.aborted ? this.state.slots?.tryTake() : undefined;
-    if (release === undefined && this.state.slots === undefined && this.state.ops === undefined) {
-      throwIfAborted(signal, operation, key);
-      return call();
+    const { slots, ops } = this.state;
+    if (slots === undefined && ops === undefined) {
+      try {
+        throwIfAborted(signal, operation, key);
+        return call();
+      } catch (e) {
+        return Promise.reject(e);
+      }
     }
-    if (release === undefined) {
-      release = await this.admit(operation, key, signal).catch((e: unknown) => {
-        throw toStorageError(e, { backend: this.kind, operation, key });
-      });
+    // Fast path: a free slot and no rate limit, taken without waiting and
+    // released by one plain `then` (no async function: on a fast backend
+    // every promise hop of this layer shows).
+    if (ops === undefined && !signal?.aborted && slots!.tryTakeNow()) {
+      let work: Promise<T>;
+      try {
+        work = call();
+      } catch (e) {
+        slots!.release();
+        return Promise.reject(e);
+      }
+      return work.then(
+        (result) => {
+          slots!.release();
+          return result;
+        },
+        (error: unknown) => {
+          slots!.release();
+          throw error;
+        },
+      );
     }
+    return this.runQueued(operation, key, signal, call);
+  }
+
+  /** Waits for a slot and an operation token, then runs `call`. */
+  private async runQueued<T>(
+    operation: string,
+    key: string | undefined,
+    signal: AbortSignal | undefined,
+    call: () => Promise<T>,
+  ): Promise<T> {
+    const release = await this.admit(operation, key, signal).catch((e: unknown) => {
+      throw toStorageError(e, { backend: this.kind, operation, key });
+    });
     try {
       return await call();
     } finally {
@@ -265,11 +308,15 @@ class ThrottleBackend extends ForwardingBackend {
     });
   }
 
-  override async read(key: string, options?: ReadOptions): Promise<Uint8Array> {
+  override read(key: string, options?: ReadOptions): Promise<Uint8Array> {
     if (this.state.bytes === undefined) {
       return this.run('read', key, options?.signal, () => this.next.read(key, options));
     }
-    // Paced through a stream, so the bytes arrive at the allowed rate.
+    return this.readPaced(key, options);
+  }
+
+  /** Reads through a paced stream, so the bytes arrive at the allowed rate. */
+  private async readPaced(key: string, options?: ReadOptions): Promise<Uint8Array> {
     const stream = await this.stream(key, options);
     try {
       return await collect(stream);
@@ -301,8 +348,10 @@ class ThrottleBackend extends ForwardingBackend {
   }
 
   override write(key: string, body: Body, options?: WriteOptions): Promise<ObjectInfo> {
+    if (this.state.bytes === undefined) {
+      return this.run('write', key, options?.signal, () => this.next.write(key, body, options));
+    }
     return this.run('write', key, options?.signal, async () => {
-      if (this.state.bytes === undefined) return this.next.write(key, body, options);
       let prepared: ReturnType<typeof prepareBody>;
       try {
         assertKey(key, 'write');

@@ -19,7 +19,7 @@
  * the caller's); the caller's own abort still rejects with `Aborted`.
  */
 import { getEventListeners } from 'node:events';
-import { pipeline, Readable, Transform } from 'node:stream';
+import { pipeline, type Readable, Transform } from 'node:stream';
 import { z } from 'zod';
 import type {
   Body,
@@ -43,11 +43,21 @@ import { StorageError, toStorageError } from '../core/errors.js';
 import { assertKey } from '../core/keys.js';
 import { ForwardingBackend, type Middleware } from '../core/layer.js';
 import { type Duration, parseDuration } from '../core/units.js';
+import { BatchedCall, DeadlineBatch } from './timeout/batch.js';
+import { idleGuardedStream } from './timeout/idle.js';
 import { type Timer, TimerWheel } from './timeout/timers.js';
 
 /** Options of {@link timeout}. */
 export interface TimeoutOptions {
-  /** Deadline of each operation (see the module comment for what it covers). @default '30s' */
+  /**
+   * Deadline of each operation (see the module comment for what it covers).
+   * Calls made without a `signal` of their own that start within the same
+   * tenth of `ms` (at most 1 s) share one deadline, rounded up to the end of
+   * that window: such a call times out between `ms` and `ms` plus a tenth
+   * (at most 1 s) after it started. Calls with a signal of their own get
+   * the same granularity from a shared timer.
+   * @default '30s'
+   */
   readonly ms?: Duration;
   /** A body (read stream or write body) that makes no progress for this long fails with `Timeout`. @default '60s' */
   readonly idleMs?: Duration;
@@ -97,6 +107,10 @@ class TimeoutBackend extends ForwardingBackend {
   private readonly idleTimers: TimerWheel;
   /** Controllers of finished calls, never aborted and with no listener left, for reuse (see `guarded`). */
   private readonly spare: AbortController[] = [];
+  /** Width of a batching window: calls without a signal starting within one share a deadline. */
+  private readonly window: number;
+  /** The batch new calls without a signal join (see `batched`). */
+  private batch: DeadlineBatch | undefined;
 
   constructor(
     next: StorageBackend,
@@ -106,6 +120,7 @@ class TimeoutBackend extends ForwardingBackend {
     super(next);
     this.deadlines = new TimerWheel(ms);
     this.idleTimers = new TimerWheel(idleMs);
+    this.window = Math.max(1, Math.min(1000, Math.ceil(ms / 10)));
   }
 
   private timeoutError(operation: string, key: string | undefined, what: string): StorageError {
@@ -114,6 +129,74 @@ class TimeoutBackend extends ForwardingBackend {
       `${operation}${key === undefined ? '' : ` of ${JSON.stringify(key)}`} ${what}; the service may be slow or unreachable (a retry layer outside this one retries it).`,
       { backend: this.kind, operation, key, retryable: true },
     );
+  }
+
+  /**
+   * Runs `call` under a deadline shared with the other calls made without a
+   * signal that started in the same window (see timeout/batch.ts): no
+   * controller, timer or listener of its own, which is what makes this layer
+   * cheap in front of a fast backend. At the deadline the call rejects with
+   * `Timeout` even if the inner call ignores the signal, and the inner call
+   * is aborted through the shared signal.
+   */
+  private batched<T>(
+    operation: string,
+    key: string | undefined,
+    call: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const now = performance.now();
+    let batch = this.batch;
+    if (batch === undefined || now >= batch.joinUntil) {
+      batch?.close();
+      batch = new DeadlineBatch(
+        now,
+        this.window,
+        this.ms,
+        (expired) => this.timeoutError(expired.operation, expired.key, `did not finish within ${this.ms} ms`),
+        () =>
+          this.timeoutError(
+            operation,
+            undefined,
+            `(one of the calls started together) did not finish within ${this.ms} ms`,
+          ),
+      );
+      this.batch = batch;
+    }
+    let work: Promise<T>;
+    try {
+      work = call(batch.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const pending = new BatchedCall<T>(operation, key);
+    const joined = batch;
+    joined.join(pending);
+    work.then(
+      (value) => {
+        if (pending.settled) return;
+        pending.settled = true;
+        joined.leave(pending);
+        pending.resolve(value);
+      },
+      (error: unknown) => {
+        if (pending.settled) return;
+        pending.settled = true;
+        joined.leave(pending);
+        pending.reject(error);
+      },
+    );
+    return pending.promise;
+  }
+
+  /** A call without a signal of its own joins a batch; one with a signal is guarded alone. */
+  private deadline<T>(
+    operation: string,
+    key: string | undefined,
+    callerSignal: AbortSignal | undefined,
+    call: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    if (callerSignal === undefined) return this.batched(operation, key, call);
+    return this.guarded(operation, key, callerSignal, ({ signal }) => call(signal));
   }
 
   /**
@@ -203,8 +286,8 @@ class TimeoutBackend extends ForwardingBackend {
   }
 
   override read(key: string, options?: ReadOptions): Promise<Uint8Array> {
-    return this.guarded('read', key, options?.signal, ({ signal }) =>
-      this.next.read(key, { ...options, signal }),
+    return this.deadline('read', key, options?.signal, (signal) =>
+      this.next.read(key, withSignal(options, signal)),
     );
   }
 
@@ -222,10 +305,13 @@ class TimeoutBackend extends ForwardingBackend {
   }
 
   override write(key: string, body: Body, options?: WriteOptions): Promise<ObjectInfo> {
+    if (typeof body === 'string' || body instanceof Uint8Array) {
+      return this.deadline('write', key, options?.signal, (signal) =>
+        this.next.write(key, body, withSignal(options, signal)),
+      );
+    }
+    // A streamed body: its own deadline, paused while the body flows.
     return this.guarded('write', key, options?.signal, ({ signal, deadline, expire }) => {
-      if (typeof body === 'string' || body instanceof Uint8Array) {
-        return this.next.write(key, body, { ...options, signal });
-      }
       let prepared: ReturnType<typeof prepareBody>;
       try {
         assertKey(key, 'write');
@@ -266,14 +352,14 @@ class TimeoutBackend extends ForwardingBackend {
   }
 
   override stat(key: string, options?: StatOptions): Promise<ObjectInfo> {
-    return this.guarded('stat', key, options?.signal, ({ signal }) =>
-      this.next.stat(key, { ...options, signal }),
+    return this.deadline('stat', key, options?.signal, (signal) =>
+      this.next.stat(key, withSignal(options, signal)),
     );
   }
 
   override exists(key: string, options?: Signal): Promise<boolean> {
-    return this.guarded('exists', key, options?.signal, ({ signal }) =>
-      this.next.exists(key, { ...options, signal }),
+    return this.deadline('exists', key, options?.signal, (signal) =>
+      this.next.exists(key, withSignal(options, signal)),
     );
   }
 
@@ -320,8 +406,8 @@ class TimeoutBackend extends ForwardingBackend {
   }
 
   override delete(key: string, options?: DeleteOptions): Promise<void> {
-    return this.guarded('delete', key, options?.signal, ({ signal }) =>
-      this.next.delete(key, { ...options, signal }),
+    return this.deadline('delete', key, options?.signal, (signal) =>
+      this.next.delete(key, withSignal(options, signal)),
     );
   }
 
@@ -329,67 +415,33 @@ class TimeoutBackend extends ForwardingBackend {
     keys: Iterable<string> | AsyncIterable<string>,
     options?: Signal,
   ): Promise<DeleteManyResult> {
-    return this.guarded('deleteMany', undefined, options?.signal, ({ signal }) =>
-      this.next.deleteMany(keys, { ...options, signal }),
+    return this.deadline('deleteMany', undefined, options?.signal, (signal) =>
+      this.next.deleteMany(keys, withSignal(options, signal)),
     );
   }
 
   override copy(from: string, to: string, options?: CopyOptions): Promise<ObjectInfo> {
-    return this.guarded('copy', from, options?.signal, ({ signal }) =>
-      this.next.copy(from, to, { ...options, signal }),
+    return this.deadline('copy', from, options?.signal, (signal) =>
+      this.next.copy(from, to, withSignal(options, signal)),
     );
   }
 
   override move(from: string, to: string, options?: CopyOptions): Promise<ObjectInfo> {
-    return this.guarded('move', from, options?.signal, ({ signal }) =>
-      this.next.move(from, to, { ...options, signal }),
+    return this.deadline('move', from, options?.signal, (signal) =>
+      this.next.move(from, to, withSignal(options, signal)),
     );
   }
 
   override presign(key: string, options: PresignOptions): Promise<PresignedRequest> {
-    return this.guarded('presign', key, undefined, () => this.next.presign(key, options));
+    return this.batched('presign', key, () => this.next.presign(key, options));
   }
 
   override close(): Promise<void> {
-    return this.guarded('close', undefined, undefined, () => this.next.close());
+    return this.batched('close', undefined, () => this.next.close());
   }
 }
 
-/**
- * Wraps a read stream so that it fails with `makeError()` when the consumer
- * asks for bytes and none arrive within the wheel's duration (`idleMs`). Time the consumer spends not
- * reading does not count: a paused reader is not a stalled service.
- */
-function idleGuardedStream(source: Readable, wheel: TimerWheel, makeError: () => StorageError): Readable {
-  let ended = false;
-  const out: Readable = new Readable({
-    highWaterMark: source.readableHighWaterMark,
-    read() {
-      if (!idle.running) idle.start();
-      source.resume();
-    },
-    destroy(error, callback) {
-      idle.stop();
-      if (!source.destroyed) source.destroy();
-      callback(error);
-    },
-  });
-  const idle = wheel.timer(() => out.destroy(makeError()));
-  source.on('data', (chunk: Buffer) => {
-    idle.stop();
-    if (!out.push(chunk)) source.pause();
-  });
-  source.on('end', () => {
-    ended = true;
-    idle.stop();
-    out.push(null);
-  });
-  source.on('error', (error) => out.destroy(error));
-  source.on('close', () => {
-    if (!ended && !out.destroyed) {
-      out.destroy(source.errored ?? new StorageError('Unavailable', 'The stream closed before its end.'));
-    }
-  });
-  source.pause();
-  return out;
+/** The caller's options with the layer's signal in place of theirs (a copy: the object is the caller's). */
+function withSignal<O extends { signal?: AbortSignal }>(options: O | undefined, signal: AbortSignal): O {
+  return options === undefined ? ({ signal } as O) : { ...options, signal };
 }

@@ -102,7 +102,7 @@ export class CacheCore {
     const entry = store.peek(id);
     if (entry === undefined || (needData && entry.data === undefined)) return undefined;
     if (this.settings.clock.now() - entry.storedAt >= this.settings.ttl) return undefined;
-    store.touch(id);
+    store.touch(id, entry);
     this.hits++;
     return entry;
   }
@@ -242,18 +242,30 @@ export class CacheCore {
     }
   }
 
-  /** Forgets a key (and every listing that could include it), after a change through the cache. */
-  async invalidate(ns: string, key: string): Promise<void> {
+  /**
+   * Forgets a key (and every listing that could include it), after a change
+   * through the cache. Synchronous with the in-memory store (`undefined`,
+   * nothing to wait for: a write need not take another promise hop), else
+   * a promise of the store's deletion.
+   */
+  invalidate(ns: string, key: string): Promise<void> | undefined {
     const id = idOf(ns, key);
-    for (const kind of ['r', 's']) {
-      const flight = this.flights.get(kind + id);
-      if (flight !== undefined) {
-        flight.invalidated = true;
-        this.flights.delete(kind + id);
+    if (this.flights.size > 0) {
+      for (const flightId of [`r${id}`, `s${id}`]) {
+        const flight = this.flights.get(flightId);
+        if (flight !== undefined) {
+          flight.invalidated = true;
+          this.flights.delete(flightId);
+        }
       }
     }
     this.listings.invalidate(ns, key);
-    await this.safe(() => this.store.delete(id));
+    const store = this.store;
+    if (store instanceof MemoryEntryStore) {
+      store.drop(id);
+      return undefined;
+    }
+    return this.safe(() => store.delete(id)).then(() => {});
   }
 
   stats(): CacheStats {

@@ -69,10 +69,8 @@ export class MemoryEntryStore implements EntryStore {
     return this.entries.get(id);
   }
 
-  /** Counts a use of an entry. */
-  touch(id: string): void {
-    const entry = this.entries.get(id);
-    if (entry === undefined) return;
+  /** Counts a use of an entry found by {@link peek}. */
+  touch(id: string, entry: CacheEntry): void {
     entry.hits++;
     this.policy.touch(id);
   }
@@ -117,7 +115,8 @@ export class MemoryEntryStore implements EntryStore {
     return { bytes: this.bytes, entries: this.entries.size, evictions: this.evictions };
   }
 
-  private drop(id: string, fromPolicy = true): void {
+  /** Removes an entry, synchronously. */
+  drop(id: string, fromPolicy = true): void {
     const entry = this.entries.get(id);
     if (entry === undefined) return;
     this.entries.delete(id);

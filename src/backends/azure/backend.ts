@@ -5,6 +5,7 @@ import type { BlobClient, ContainerClient, CpkInfo } from '@azure/storage-blob';
 import type {
   CopyOptions,
   DeleteManyResult,
+  StorageBackend,
   DeleteOptions,
   Entry,
   ObjectInfo,
@@ -21,7 +22,8 @@ import {
 } from '../../core/base.js';
 import type { PreparedBody } from '../../core/body.js';
 import { type Capabilities, defineCapabilities } from '../../core/capabilities.js';
-import { StorageError } from '../../core/errors.js';
+import { StorageError, throwIfAborted, toStorageError } from '../../core/errors.js';
+import { assertKey } from '../../core/keys.js';
 import { resolveRange } from '../../core/range.js';
 import { type AzureConnection, type AzureSdk, connect, loadSdk } from './client.js';
 import { copyBlob } from './copy.js';
@@ -32,6 +34,7 @@ import { encodeMetadata, normalizeTier, toObjectInfo, totalSize } from './info.j
 import { listBlobs } from './list.js';
 import type { AzureAccountOptions } from './options.js';
 import { SasSigner } from './presign.js';
+import { sameAccount } from './server-side.js';
 import { MAX_BLOB_SIZE, type UploadParams, uploadBytes, uploadStream } from './upload.js';
 
 /** Settings of an {@link AzureBackend}, after validation and unit parsing. */
@@ -321,22 +324,65 @@ export class AzureBackend extends BaseBackend {
     }
   }
 
+  /**
+   * The server-side copy hook of `copy` and `migrate` (`stowage/migrate`):
+   * when `target` is another azure backend on the same account and endpoint
+   * that the service can read the source for (this backend signs a read SAS
+   * with its account key or holds a SAS; with Entra ID, only when both use the
+   * same credential object), the target copies from the source blob's URL
+   * (Copy Blob From URL up to `syncCopyThreshold`, else Copy Blob, polled),
+   * keeping content type, headers and metadata. Otherwise resolves
+   * `undefined` and the caller streams the bytes. Customer-provided keys on
+   * either side decline too.
+   *
+   * @example
+   * ```ts
+   * import { copy } from 'stowage/migrate';
+   * await copy(azure({ container: 'a', connectionString }), 'k', azure({ container: 'b', connectionString }), 'k');
+   * ```
+   */
+  async serverSideCopyTo(
+    target: StorageBackend,
+    fromKey: string,
+    toKey: string,
+    options: { signal?: AbortSignal; ifNotExists?: boolean } = {},
+  ): Promise<ObjectInfo | undefined> {
+    if (!(target instanceof AzureBackend) || this.cpk !== undefined || target.cpk !== undefined)
+      return undefined;
+    assertKey(fromKey, 'copy');
+    assertKey(toKey, 'copy');
+    const copyOptions: CopyOptions = { signal: options.signal, ifNotExists: options.ifNotExists === true };
+    if (target === this) return this.copy(fromKey, toKey, copyOptions);
+    try {
+      const [mine, theirs] = await Promise.all([this.ready(), target.ready()]);
+      const accounts = [this.settings.account, target.settings.account] as const;
+      if (!sameAccount(mine.connection, theirs.connection, ...accounts)) return undefined;
+      throwIfAborted(options.signal, 'copy', fromKey);
+      return (await this.copyAndSourceEtag(fromKey, toKey, copyOptions, target)).info;
+    } catch (e) {
+      throw toStorageError(e, { backend: this.kind, operation: 'copy', key: fromKey });
+    }
+  }
+
+  /** Copies `from` here to `to` on `target` (this backend, or one `serverSideCopyTo` accepted). */
   private async copyAndSourceEtag(
     from: string,
     to: string,
     options: CopyOptions,
+    target: AzureBackend = this,
   ): Promise<{ info: ObjectInfo; sourceEtag?: string }> {
     const ready = await this.ready();
     const source = this.blob(ready.container, from);
-    const target = this.blob(ready.container, to);
+    const destination = target.blob((await target.ready()).container, to);
     let sourceEtag: string | undefined;
     try {
-      const props = await copyBlob(source, target, options, {
+      // The source side signs the source URL; the target's request writes with the target's settings.
+      const props = await copyBlob(source, destination, options, {
         connection: ready.connection,
         signer: ready.signer,
         syncCopyThreshold: this.settings.syncCopyThreshold,
         pollIntervalMs: this.settings.copyPollIntervalMs,
-        encryptionScope: this.settings.encryptionScope,
+        encryptionScope: target.settings.encryptionScope,
         tier: normalizeTier(options.storageClass),
       });
       sourceEtag = props.etag;
@@ -346,14 +392,14 @@ export class AzureBackend extends BaseBackend {
       if (error.code === 'AlreadyExists') error.key = to;
       throw error;
     }
-    const info = await this.doStat(to, { signal: options.signal });
+    const info = await target.doStat(to, { signal: options.signal });
     const tier = normalizeTier(options.storageClass);
     if (tier !== undefined && info.storageClass !== tier) {
       // Azurite marks the tier of a copy as inferred; setting it again makes it explicit (a no-op on Azure).
       try {
-        await target.setAccessTier(tier, { abortSignal: options.signal });
+        await destination.setAccessTier(tier, { abortSignal: options.signal });
       } catch (e) {
-        throw toAzureError(e, this.context('copy', to));
+        throw toAzureError(e, target.context('copy', to));
       }
       info.storageClass = tier;
     }

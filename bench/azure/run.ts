@@ -5,14 +5,17 @@
  * within each round; writes bench/azure/RESULTS.md.
  *
  * Then uploads a 1 GiB generated stream and reports the peak RSS growth.
+ * Each side has its own container, so neither's blobs are in the other's
+ * listings or indexes. Records client CPU (this process) per side and the
+ * load average, since Azurite shares the machine.
  *
- * Run: `npx tsx bench/azure/run.ts` (env BENCH_ROUNDS, BENCH_BIG_ROUNDS, BENCH_BIG_MIB,
+ * Run: `flock /tmp/stowage-bench.lock npx tsx bench/azure/run.ts` (env BENCH_ROUNDS, BENCH_BIG_ROUNDS, BENCH_BIG_MIB,
  * BENCH_MEMORY_GIB to change the sizes; BENCH_MEMORY_GIB=0 skips the memory check).
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { Readable } from 'node:stream';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { azure } from '../../src/backends/azure/index.js';
@@ -60,10 +63,13 @@ async function pool(count: number, concurrency: number, task: (i: number) => Pro
   );
 }
 
-async function timed(fn: () => Promise<void>): Promise<number> {
+/** Wall-clock and CPU milliseconds (this process, user + system) `fn` took. */
+async function timed(fn: () => Promise<void>): Promise<{ ms: number; cpuMs: number }> {
+  const cpu = process.cpuUsage();
   const start = performance.now();
   await fn();
-  return performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { ms: performance.now() - start, cpuMs: (used.user + used.system) / 1000 };
 }
 
 function median(values: number[]): number {
@@ -126,15 +132,17 @@ async function main(): Promise<void> {
   const handle = await startAzurite();
   try {
     const connectionString = azuriteConnectionString(handle.endpoint);
-    const container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient('bench');
+    const service = BlobServiceClient.fromConnectionString(connectionString);
+    const container = service.getContainerClient('bench-raw');
     await container.create();
+    await service.getContainerClient('bench-stowage').create();
     const big = randomBytes(BIG);
     const small = randomBytes(SMALL);
     const sides = {
       raw: rawSide(container, big, small),
       stowage: adapterSide(
         azure({
-          container: 'bench',
+          container: 'bench-stowage',
           connectionString,
           blockSize: BLOCK_SIZE,
           concurrency: BLOCK_CONCURRENCY,
@@ -172,39 +180,50 @@ async function main(): Promise<void> {
       await side.smallGet();
     }
     const rows: string[] = [];
+    const loadBefore = loadavg();
     for (const op of ops) {
       const times: Record<'raw' | 'stowage', number[]> = { raw: [], stowage: [] };
+      const cpu: Record<'raw' | 'stowage', number[]> = { raw: [], stowage: [] };
       for (let round = 0; round < op.rounds; round++) {
         // Alternate which side goes first so neither always gets the warmer emulator.
         const order = round % 2 === 0 ? (['raw', 'stowage'] as const) : (['stowage', 'raw'] as const);
-        for (const name of order) times[name].push(await timed(() => sides[name][op.run]()));
+        for (const name of order) {
+          const t = await timed(() => sides[name][op.run]());
+          times[name].push(t.ms);
+          cpu[name].push(t.cpuMs);
+        }
       }
       const raw = median(times.raw);
       const ours = median(times.stowage);
       const mbps = (ms: number) => (op.bytes / 1024 / 1024 / (ms / 1000)).toFixed(1);
-      const line = `| ${op.name} | ${op.rounds} | ${raw.toFixed(0)} ms (${mbps(raw)} MiB/s) | ${ours.toFixed(0)} ms (${mbps(ours)} MiB/s) | ${(raw / ours).toFixed(2)}× |`;
+      const line = `| ${op.name} | ${op.rounds} | ${raw.toFixed(0)} ms (${mbps(raw)} MiB/s) | ${ours.toFixed(0)} ms (${mbps(ours)} MiB/s) | ${(raw / ours).toFixed(2)}× | ${median(cpu.raw).toFixed(0)} / ${median(cpu.stowage).toFixed(0)} ms |`;
       console.log(line);
       rows.push(line);
     }
+    const loadAfter = loadavg();
     const memory = MEMORY_GIB > 0 ? await memoryCheck(connectionString) : undefined;
+    const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(', ');
     const report = `# Azure adapter benchmark
 
-Command: \`npx tsx bench/azure/run.ts\` (${new Date().toISOString().slice(0, 10)}).
+Command: \`flock /tmp/stowage-bench.lock npx tsx bench/azure/run.ts\` (${new Date().toISOString()}).
+Load average (1, 5, 15 min): ${load(loadBefore)} before the timings, ${load(loadAfter)} after.
 
 stowage \`azure()\` against raw \`@azure/storage-blob\` ${sdkVersion()} on one Azurite 3.35 (blob service,
-on-disk \`--location\`, \`--loose --skipApiVersionCheck\`), loopback, same process, in one run.
+on-disk \`--location\`, \`--loose --skipApiVersionCheck\`), loopback, same process, in one run;
+each side writes to its own container.
 Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, shared with other work,
 so absolute figures are noisy; the ratio is what matters. Each cell is the median of the rounds shown;
 within a round the two sides alternate which goes first. Ratio = raw time / stowage time (≥ 1 means
-stowage is as fast or faster; the target is ≥ 0.9×).
+stowage is as fast or faster; the target is ≥ 0.9×). Client CPU is this process's user + system time
+(median), steadier than wall time when Azurite competes for the same cores.
 
 - Upload: a ${BIG / 1024 / 1024} MiB stream of unknown length in 64 KiB chunks. Raw: \`uploadStream(stream, 8 MiB, 4)\`.
   stowage: \`write(key, stream)\` with \`blockSize: 8 MiB, concurrency: 4\` (staged blocks + commit).
 - Download: raw \`download()\` body drained; stowage \`stream()\` drained (with its resume/idle-timeout wrapper).
 - Small objects: raw \`upload(buf, 4096)\` / \`download()\` + drain; stowage \`write(key, bytes)\` / \`read(key)\`.
 
-| operation | rounds | raw SDK | stowage | ratio |
-|---|---|---|---|---|
+| operation | rounds | raw SDK | stowage | ratio | client CPU raw / stowage |
+|---|---|---|---|---|---|
 ${rows.join('\n')}
 ${memory ?? ''}`;
     await writeFile(new URL('./RESULTS.md', import.meta.url), report);
@@ -221,7 +240,7 @@ ${memory ?? ''}`;
  */
 async function memoryCheck(connectionString: string): Promise<string> {
   const storage = azure({
-    container: 'bench',
+    container: 'bench-stowage',
     connectionString,
     blockSize: BLOCK_SIZE,
     concurrency: BLOCK_CONCURRENCY,
@@ -246,7 +265,7 @@ async function memoryCheck(connectionString: string): Promise<string> {
   const sampler = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss);
   }, 20);
-  const ms = await timed(async () => {
+  const { ms } = await timed(async () => {
     await storage.write('stowage/memory.bin', source);
   });
   clearInterval(sampler);

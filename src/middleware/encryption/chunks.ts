@@ -1,12 +1,15 @@
 /**
  * The streaming layer: encrypting and decrypting transforms with bounded
- * memory (about one input chunk plus a few cipher chunks in each direction).
+ * memory (about one input piece plus a few chunks in each direction). Both cut
+ * their input with a {@link UnitSplitter}, so a chunk that lies inside one
+ * input piece is sealed or opened in place, without a copy.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Progress } from '../../core/backend.js';
 import { StorageError } from '../../core/errors.js';
 import { ByteQueue, ChunkCipher } from './cipher.js';
 import { decodeHeader, type Header, headerLengthOf, integrity, TAG_BYTES } from './format.js';
+import { UnitSplitter } from './splitter.js';
 
 /** Options of {@link EncryptStream}. */
 export interface EncryptStreamOptions {
@@ -18,15 +21,18 @@ export interface EncryptStreamOptions {
   onProgress?: (p: Progress) => void;
 }
 
-/** Plaintext in, header and sealed chunks out. Holds at most one chunk plus one input chunk. */
+/** Plaintext in, header and sealed chunks out. Holds at most one chunk plus one input piece. */
 export class EncryptStream extends Transform {
-  private readonly queue = new ByteQueue();
+  private readonly splitter: UnitSplitter;
   private readonly cipher: ChunkCipher;
   private index = 0;
   private loaded = 0;
+  /** Seals a chunk known not to be the last; bound once, not per piece. */
+  private readonly sealMiddle = (plaintext: Buffer): void => this.seal(false, plaintext);
 
   constructor(private readonly options: EncryptStreamOptions) {
     super({ highWaterMark: options.header.chunkSize * 2 });
+    this.splitter = new UnitSplitter(options.header.chunkSize);
     this.cipher = new ChunkCipher(options.dataKey, options.header);
     this.push(options.header.bytes);
   }
@@ -55,7 +61,7 @@ export class EncryptStream extends Transform {
       return;
     }
     this.loaded += buf.length;
-    const { expectedSize, onProgress, header } = this.options;
+    const { expectedSize, onProgress } = this.options;
     if (expectedSize !== undefined && this.loaded > expectedSize) {
       callback(
         new StorageError(
@@ -65,14 +71,9 @@ export class EncryptStream extends Transform {
       );
       return;
     }
-    this.queue.push(buf);
     try {
       // A full chunk is sealed only once a byte after it arrived: until then it may be the last one.
-      const sealed: Buffer[] = [];
-      while (this.queue.length > header.chunkSize) {
-        sealed.push(...this.cipher.seal(this.index++, false, this.queue.takeParts(header.chunkSize)));
-      }
-      this.pushAll(sealed);
+      this.splitter.push(buf, this.sealMiddle);
     } catch (e) {
       callback(e as Error);
       return;
@@ -93,7 +94,7 @@ export class EncryptStream extends Transform {
       return;
     }
     try {
-      this.pushAll(this.cipher.seal(this.index++, true, this.queue.takeParts(this.queue.length)));
+      this.seal(true, this.splitter.end());
     } catch (e) {
       callback(e as Error);
       return;
@@ -101,9 +102,15 @@ export class EncryptStream extends Transform {
     callback();
   }
 
-  /** Pushes the sealed pieces as they are: concatenating them (to spare the 16-byte tags a trip each) measured slower. */
-  private pushAll(pieces: Buffer[]): void {
-    for (const piece of pieces) this.push(piece);
+  /**
+   * Seals one chunk and pushes its ciphertext and tag as they are: copying
+   * them into one buffer (to spare the 16-byte tag a trip of its own) costs a
+   * copy of every byte, which measured slower than the extra piece.
+   */
+  private seal(last: boolean, plaintext: Buffer): void {
+    const [body, tag] = this.cipher.seal(this.index++, last, plaintext);
+    if (body.length > 0) this.push(body);
+    this.push(tag);
   }
 }
 
@@ -126,41 +133,38 @@ export interface DecryptStreamOptions {
   key?: string;
 }
 
-/** Sealed chunks in (with or without the header), plaintext out. Holds about two chunks. */
+/** Sealed chunks in (with or without the header), plaintext out. Holds about two chunks plus one input piece. */
 export class DecryptStream extends Transform {
-  private readonly queue = new ByteQueue();
-  private header: Header | undefined;
+  /** Bytes before the header is complete (full reads only). */
+  private readonly headerQueue = new ByteQueue();
+  private splitter: UnitSplitter | undefined;
   private cipher: ChunkCipher | undefined;
   private index: number;
   private skip: number;
   private remaining: number;
-  private opened = false;
+  /** Opens a sealed chunk known not to be the stream's last; bound once, not per piece. */
+  private readonly openMiddle = (sealed: Buffer): void => {
+    const final = this.options.finalChunk;
+    if (final !== undefined && this.index >= final) {
+      throw integrity('it is longer than its size says', this.options.key);
+    }
+    this.open(false, sealed);
+  };
 
   constructor(private readonly options: DecryptStreamOptions) {
-    super();
+    const known = 'header' in options.source ? options.source : undefined;
+    // Two sealed chunks on each side when the chunk size is known; else 128 KiB until the header says.
+    super({ highWaterMark: known === undefined ? 128 * 1024 : 2 * (known.header.chunkSize + TAG_BYTES) });
     this.index = options.firstChunk ?? 0;
     this.skip = options.skip ?? 0;
     this.remaining = options.limit ?? Number.POSITIVE_INFINITY;
-    if ('header' in options.source) {
-      this.header = options.source.header;
-      this.cipher = new ChunkCipher(options.source.dataKey, options.source.header, options.key);
-    }
+    if (known !== undefined) this.start(known.header, known.dataKey);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
-    this.queue.push(chunk);
-    this.step(false, callback);
-  }
-
-  override _flush(callback: TransformCallback): void {
-    this.step(true, callback);
-  }
-
-  /** Opens what the queue holds; asynchronous only while the header's data key is being unwrapped. */
-  private step(ending: boolean, callback: TransformCallback): void {
-    if (this.cipher !== undefined) {
+    if (this.splitter !== undefined) {
       try {
-        this.drain(ending);
+        this.splitter.push(chunk, this.openMiddle);
       } catch (e) {
         callback(e as Error);
         return;
@@ -168,59 +172,69 @@ export class DecryptStream extends Transform {
       callback();
       return;
     }
-    this.readHeader(ending).then(
-      (ready) => (ready ? this.step(ending, callback) : callback()),
+    this.headerQueue.push(chunk);
+    this.readHeader(false).then(
+      () => callback(),
       (e: unknown) => callback(e as Error),
     );
   }
 
-  private async readHeader(ending: boolean): Promise<boolean> {
-    const length = this.queue.length >= 8 ? headerLengthOf(this.queue.peek(8)) : undefined;
-    if (length === undefined || this.queue.length < length) {
-      if (ending) throw integrity('it is truncated inside its header', this.options.key);
-      return false;
+  override _flush(callback: TransformCallback): void {
+    if (this.splitter !== undefined) {
+      this.finish(callback);
+      return;
     }
-    const header = decodeHeader(this.queue.take(length));
-    if (!('resolve' in this.options.source)) throw new Error('unreachable: a known header is set up front');
-    const dataKey = await this.options.source.resolve(header);
-    this.header = header;
+    this.readHeader(true).then(
+      () => this.finish(callback),
+      (e: unknown) => callback(e as Error),
+    );
+  }
+
+  private start(header: Header, dataKey: Buffer): void {
     this.cipher = new ChunkCipher(dataKey, header, this.options.key);
-    return true;
+    this.splitter = new UnitSplitter(header.chunkSize + TAG_BYTES);
   }
 
-  private drain(ending: boolean): void {
-    const sealedSize = this.header!.chunkSize + TAG_BYTES;
-    const final = this.options.finalChunk;
-    const key = this.options.key;
-    if (final === undefined) {
-      // Full read: the stream's last chunk is the object's final chunk.
-      while (this.queue.length > sealedSize) this.open(false, this.queue.takeParts(sealedSize));
-      if (!ending) return;
-      if (this.queue.length === 0 && this.opened)
-        throw integrity('it is truncated (its final chunk is missing)', key);
-      this.open(true, this.queue.takeParts(this.queue.length));
+  /** Parses the header once it is complete, unwraps its data key, then opens what followed it. */
+  private async readHeader(ending: boolean): Promise<void> {
+    const queue = this.headerQueue;
+    const length = queue.length >= 8 ? headerLengthOf(queue.peek(8)) : undefined;
+    if (length === undefined || queue.length < length) {
+      if (ending) throw integrity('it is truncated inside its header', this.options.key);
       return;
     }
-    // Range read: the chunks first..n of an object whose final chunk is `final`.
-    while (this.queue.length >= sealedSize && this.index < final) {
-      this.open(false, this.queue.takeParts(sealedSize));
-    }
-    if (!ending) return;
-    if (this.queue.length === 0) {
-      if (!this.opened) throw integrity('it is shorter than its size says', key);
+    const header = decodeHeader(queue.take(length));
+    if (!('resolve' in this.options.source)) throw new Error('unreachable: a known header is set up front');
+    this.start(header, await this.options.source.resolve(header));
+    for (const rest of queue.takeParts(queue.length)) this.splitter!.push(rest, this.openMiddle);
+  }
+
+  /** Opens the stream's last chunk: the object's final one on a full read, or the range's last on a range read. */
+  private finish(callback: TransformCallback): void {
+    try {
+      const rest = this.splitter!.end();
+      const final = this.options.finalChunk;
+      if (rest.length === 0) {
+        // With the last chunk held back, nothing is left only when no chunk arrived at all.
+        throw integrity(
+          final === undefined
+            ? 'it is truncated (its final chunk is missing)'
+            : 'it is shorter than its size says',
+          this.options.key,
+        );
+      }
+      if (final !== undefined && this.index > final)
+        throw integrity('it is longer than its size says', this.options.key);
+      this.open(final === undefined || this.index === final, rest);
+    } catch (e) {
+      callback(e as Error);
       return;
     }
-    if (this.index > final) throw integrity('it is longer than its size says', key);
-    this.open(this.index === final, this.queue.takeParts(this.queue.length));
+    callback();
   }
 
-  private open(last: boolean, sealed: Buffer[]): void {
-    this.opened = true;
-    for (const plain of this.cipher!.open(this.index++, last, sealed)) this.deliver(plain);
-  }
-
-  private deliver(plaintext: Buffer): void {
-    let out = plaintext;
+  private open(last: boolean, sealed: Buffer): void {
+    let out = this.cipher!.open(this.index++, last, sealed);
     if (this.skip > 0) {
       const dropped = Math.min(this.skip, out.length);
       out = out.subarray(dropped);

@@ -1,7 +1,7 @@
 /**
  * The chunk cipher: AES-256-GCM per chunk with counter nonces, a byte queue
- * that hands out exact chunk lengths without copying, and whole-buffer
- * encryption for bodies already in memory.
+ * for the header at the start of a stream, and whole-buffer encryption for
+ * bodies already in memory.
  */
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
 import { StorageError } from '../../core/errors.js';
@@ -80,67 +80,54 @@ export class ByteQueue {
 
 /**
  * Seals and opens the chunks of one object. Holds the data key as a
- * KeyObject and one nonce buffer, so each chunk costs one cipher set-up and
- * no copies: chunks come and go as lists of buffer slices.
+ * KeyObject, the header hash (the AAD) and one nonce buffer rewritten in
+ * place, so a chunk costs one cipher set-up and one `update` over the whole
+ * chunk: Node has no way to reuse a GCM context under a new nonce, nor to
+ * encrypt into a caller's buffer, so that set-up (a few microseconds) and the
+ * output buffer are the floor per chunk.
  */
 export class ChunkCipher {
   private readonly key: KeyObject;
   private readonly nonce: Buffer;
+  private readonly aad: Buffer;
 
   constructor(
     dataKey: Buffer,
-    private readonly header: Header,
+    header: Header,
     private readonly objectKey?: string,
   ) {
     this.key = createSecretKey(dataKey);
     this.nonce = chunkNonce(header.noncePrefix, 0, false);
+    this.aad = header.aad;
   }
 
-  /** Encrypts the plaintext `parts` of chunk `index`; returns ciphertext pieces, tag last. */
-  seal(index: number, last: boolean, parts: readonly Buffer[]): Buffer[] {
+  /** Encrypts chunk `index` (`plaintext` is read before this returns); returns its ciphertext and its tag. */
+  seal(index: number, last: boolean, plaintext: Buffer): [ciphertext: Buffer, tag: Buffer] {
     const cipher = createCipheriv('aes-256-gcm', this.key, this.nonceFor(index, last));
-    cipher.setAAD(this.header.aad);
-    const out: Buffer[] = [];
-    for (const part of parts) {
-      const body = cipher.update(part);
-      if (body.length > 0) out.push(body);
-    }
-    const rest = cipher.final();
-    if (rest.length > 0) out.push(rest);
-    out.push(cipher.getAuthTag());
-    return out;
+    cipher.setAAD(this.aad);
+    const body = cipher.update(plaintext);
+    // GCM is a stream mode: `final` only computes the tag and returns no bytes.
+    cipher.final();
+    return [body, cipher.getAuthTag()];
   }
 
-  /** Decrypts and authenticates chunk `index` given as `parts` (ciphertext then tag); returns plaintext pieces. */
-  open(index: number, last: boolean, parts: readonly Buffer[]): Buffer[] {
-    let length = 0;
-    for (const part of parts) length += part.length;
-    if (length < TAG_BYTES) throw integrity('it is truncated', this.objectKey);
+  /** Decrypts and authenticates chunk `index` given as ciphertext then tag (`sealed` is read before this returns). */
+  open(index: number, last: boolean, sealed: Buffer): Buffer {
+    const bodyLength = sealed.length - TAG_BYTES;
+    if (bodyLength < 0) throw integrity('it is truncated', this.objectKey);
     const decipher = createDecipheriv('aes-256-gcm', this.key, this.nonceFor(index, last));
-    decipher.setAAD(this.header.aad);
-    const out: Buffer[] = [];
-    const tagPieces: Buffer[] = [];
-    let bodyLeft = length - TAG_BYTES;
-    for (const part of parts) {
-      const bodyBytes = Math.min(bodyLeft, part.length);
-      if (bodyBytes > 0) {
-        const plain = decipher.update(bodyBytes === part.length ? part : part.subarray(0, bodyBytes));
-        if (plain.length > 0) out.push(plain);
-        bodyLeft -= bodyBytes;
-      }
-      if (bodyBytes < part.length) tagPieces.push(part.subarray(bodyBytes));
-    }
-    decipher.setAuthTag(tagPieces.length === 1 ? tagPieces[0]! : Buffer.concat(tagPieces));
+    decipher.setAAD(this.aad);
+    const plaintext = decipher.update(sealed.subarray(0, bodyLength));
+    decipher.setAuthTag(sealed.subarray(bodyLength));
     try {
-      const rest = decipher.final();
-      if (rest.length > 0) out.push(rest);
+      decipher.final();
     } catch {
       throw integrity(
         `chunk ${index} fails authentication (the object was modified, truncated or reordered, or the chunk comes from another object)`,
         this.objectKey,
       );
     }
-    return out;
+    return plaintext;
   }
 
   private nonceFor(index: number, last: boolean): Buffer {
@@ -151,7 +138,7 @@ export class ChunkCipher {
       );
     }
     this.nonce.writeUInt32BE(index, 7);
-    this.nonce.writeUInt8(last ? 1 : 0, 11);
+    this.nonce[11] = last ? 1 : 0;
     return this.nonce;
   }
 }
@@ -166,7 +153,9 @@ export function encryptBytes(dataKey: Buffer, header: Header, plaintext: Uint8Ar
   let offset = header.bytes.copy(out, 0);
   for (let i = 0; i < chunks; i++) {
     const piece = source.subarray(i * chunkSize, Math.min(source.length, (i + 1) * chunkSize));
-    for (const sealed of cipher.seal(i, i === chunks - 1, [piece])) offset += sealed.copy(out, offset);
+    const [body, tag] = cipher.seal(i, i === chunks - 1, piece);
+    offset += body.copy(out, offset);
+    offset += tag.copy(out, offset);
   }
   return out;
 }

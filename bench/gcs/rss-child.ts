@@ -1,41 +1,85 @@
 /**
- * Streams `mib` MiB of unknown length through the gcs adapter in a fresh
- * process and prints `{ peakMiB, baseMiB, ms }`: the adapter's memory bound
- * (about two chunks plus the runtime), measured where nothing else counts.
- * Usage: `node --import tsx bench/gcs/rss-child.ts <endpoint> <bucket> <mib> [partSize]`
- * (with a part size, the upload goes in resumable chunks of that size).
+ * Streams `mib` MiB of unknown length to fake-gcs-server in a fresh process
+ * and prints `{ side, partSize, peakMiB, baseMiB, startPeakMiB, ms }`: the
+ * upload's memory, measured where nothing else counts.
+ *
+ * - `baseMiB`: RSS just before the upload (SDK loaded, one request made);
+ * - `startPeakMiB`: the process's peak RSS before the upload (a `peakMiB`
+ *   equal to it means the upload did not raise the peak);
+ * - `peakMiB`: the peak RSS of the whole run.
+ *
+ * The source gives a fresh 64 KiB buffer per chunk, as `fs.createReadStream`
+ * does, so what the SDK or the adapter holds on to shows up (a ring of reused
+ * buffers would hide it); `RSS_CHUNK_KIB` changes the chunk size. The
+ * `raw` side streams the same source through the SDK's own
+ * `createWriteStream({ resumable: true })`, which tells apart what the
+ * adapter adds from what the SDK and the garbage collector cost anyway.
+ *
+ * Usage: `node --import tsx bench/gcs/rss-child.ts <endpoint> <bucket> <mib> <stowage|raw> [partSize]`
+ * (with a part size, the upload goes in resumable chunks of that size;
+ * RSS_TRACE=1 prints rss/heap/external every 500 ms on stderr).
  */
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Storage } from '@google-cloud/storage';
 import { gcs } from '../../src/backends/gcs/index.js';
+import { parseSize } from '../../src/core/units.js';
 
-const [endpoint, bucket, mibText, partSize] = process.argv.slice(2) as [string, string, string, string?];
+const [endpoint, bucket, mibText, side, partSize] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  'stowage' | 'raw',
+  string?,
+];
 const MIB = 1024 * 1024;
+const CHUNK = Number(process.env.RSS_CHUNK_KIB ?? 64) * 1024;
 const total = Number(mibText) * MIB;
 
-/** Chunks from a small ring of buffers, so the producer holds almost nothing. */
+/** Fresh chunks (copies of a few patterns), length unknown to the consumer. */
 function body(): Readable {
-  const ring = Array.from({ length: 4 }, (_, r) => Buffer.alloc(MIB, r + 1));
+  const patterns = Array.from({ length: 4 }, (_, r) => Buffer.alloc(CHUNK, r + 1));
   let sent = 0;
   return new Readable({
-    highWaterMark: MIB,
+    highWaterMark: CHUNK,
     read() {
       if (sent >= total) {
         this.push(null);
         return;
       }
-      this.push(ring[(sent / MIB) % ring.length]!);
-      sent += MIB;
+      this.push(Buffer.from(patterns[(sent / CHUNK) % patterns.length]!));
+      sent += CHUNK;
     },
   });
 }
 
+const peakRss = () => Math.round((process.resourceUsage().maxRSS * 1024) / MIB);
+const key = `rss/${side}.bin`;
 const backend = gcs({ bucket, apiEndpoint: endpoint });
-await backend.exists('warm-up');
+const file = new Storage({ apiEndpoint: endpoint, projectId: 'stowage-bench' }).bucket(bucket).file(key);
+if (side === 'raw') await file.exists();
+else await backend.exists('warm-up');
 const baseMiB = Math.round(process.memoryUsage().rss / MIB);
+const startPeakMiB = peakRss();
 const start = performance.now();
-const info = await backend.write('rss/big.bin', body(), partSize ? { partSize } : {});
-if (info.size !== total) throw new Error(`stored ${info.size} bytes`);
+const trace = process.env.RSS_TRACE
+  ? setInterval(() => {
+      const m = process.memoryUsage();
+      const f = (n: number) => Math.round(n / MIB);
+      console.error(
+        `rss ${f(m.rss)} heap ${f(m.heapUsed)}/${f(m.heapTotal)} external ${f(m.external)} arrayBuffers ${f(m.arrayBuffers)}`,
+      );
+    }, 500)
+  : undefined;
+if (side === 'raw') {
+  const chunkSize = partSize ? parseSize(partSize, 'partSize') : undefined;
+  await pipeline(body(), file.createWriteStream({ resumable: true, ...(chunkSize ? { chunkSize } : {}) }));
+} else {
+  const info = await backend.write(key, body(), partSize ? { partSize } : {});
+  if (info.size !== total) throw new Error(`stored ${info.size} bytes`);
+}
+clearInterval(trace);
 const ms = performance.now() - start;
-await backend.delete('rss/big.bin');
-const peakMiB = Math.round((process.resourceUsage().maxRSS * 1024) / MIB);
-console.log(JSON.stringify({ peakMiB, baseMiB, ms }));
+await backend.delete(key);
+await backend.close();
+console.log(JSON.stringify({ side, partSize, peakMiB: peakRss(), baseMiB, startPeakMiB, ms }));

@@ -5,9 +5,15 @@
  * disk rather than the clients), in one run: 256 MiB
  * upload and download, and 1,000 × 4 KiB PUT and GET at concurrency 16.
  * Medians of several rounds, the two sides alternating which goes first in
- * each round; then the adapter's peak RSS while streaming 1 GiB of unknown
- * length (in a child process, so nothing else counts). Writes
- * bench/gcs/RESULTS.md.
+ * each round; then the peak RSS while streaming 1 GiB of unknown length (in a
+ * child process, so nothing else counts), through the adapter and through the
+ * raw SDK. Writes bench/gcs/RESULTS.md.
+ *
+ * Each side writes to its own bucket. fake-gcs-server's memory backend keeps
+ * a bucket's objects in one list, searched from the start under a global
+ * lock on every write: in a shared bucket, the side whose keys were written
+ * first is found sooner, and was measured 20-30 % faster for the same
+ * requests whichever client it was.
  *
  * Run: `npx tsx bench/gcs/run.ts`
  * (env BENCH_ROUNDS, BENCH_BIG_ROUNDS, BENCH_BIG_MIB, BENCH_RSS_MIB to change the sizes;
@@ -16,7 +22,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type Bucket, Storage } from '@google-cloud/storage';
 import { gcs } from '../../src/backends/gcs/index.js';
@@ -106,17 +112,26 @@ const SCENARIOS: { name: Scenario; label: string; bytes: number; rounds: number 
 ];
 
 interface RssResult {
+  side: 'stowage' | 'raw';
+  partSize?: string;
   peakMiB: number;
   baseMiB: number;
+  startPeakMiB: number;
   ms: number;
 }
 
-/** Peak RSS of a child process streaming `mib` MiB through the adapter (in `partSize` chunks when given). */
-function adapterPeakRss(endpoint: string, bucket: string, mib: number, partSize?: string): RssResult {
+/** Peak RSS of a child process streaming `mib` MiB through one side (in `partSize` chunks when given). */
+function peakRss(
+  endpoint: string,
+  bucket: string,
+  mib: number,
+  side: 'stowage' | 'raw',
+  partSize?: string,
+): RssResult {
   const child = fileURLToPath(new URL('./rss-child.ts', import.meta.url));
   const out = execFileSync(
     process.execPath,
-    ['--import', 'tsx', child, endpoint, bucket, String(mib), ...(partSize ? [partSize] : [])],
+    ['--import', 'tsx', child, endpoint, bucket, String(mib), side, ...(partSize ? [partSize] : [])],
     {
       encoding: 'utf8',
       maxBuffer: 1 << 20,
@@ -132,8 +147,10 @@ async function main(): Promise<void> {
   try {
     const raw = new Storage({ apiEndpoint: endpoint, projectId: 'stowage-bench' });
     const bucketName = `bench-${Date.now().toString(36)}`;
-    const [bucket] = await raw.createBucket(bucketName);
+    const [bucket] = await raw.createBucket(`${bucketName}-raw`);
+    await raw.createBucket(bucketName);
     const backend = gcs({ bucket: bucketName, apiEndpoint: endpoint });
+    const loadBefore = loadavg();
     const big = randomBytes(BIG);
     const small = randomBytes(SMALL);
     const sides = { raw: rawSide(bucket, big, small), stowage: adapterSide(backend, big, small) };
@@ -169,15 +186,27 @@ async function main(): Promise<void> {
     }
     await backend.close();
 
-    const rss = adapterPeakRss(endpoint, bucketName, RSS_MIB);
-    const rssChunked = adapterPeakRss(endpoint, bucketName, RSS_MIB, '16MiB');
-    console.log(
-      `RSS with partSize 16MiB: peak ${rssChunked.peakMiB} MiB (baseline ${rssChunked.baseMiB} MiB)`,
+    const loadAfterTimings = loadavg();
+    const rss: RssResult[] = [];
+    for (const partSize of [undefined, '16MiB']) {
+      for (const side of ['stowage', 'raw'] as const) {
+        const r = peakRss(
+          endpoint,
+          side === 'raw' ? `${bucketName}-raw` : bucketName,
+          RSS_MIB,
+          side,
+          partSize,
+        );
+        console.log(
+          `RSS ${side} ${partSize ?? 'one request'}: peak ${r.peakMiB} MiB, baseline ${r.baseMiB} MiB (+${r.peakMiB - r.baseMiB}), ${(r.ms / 1000).toFixed(1)} s`,
+        );
+        rss.push(r);
+      }
+    }
+    await writeFile(
+      new URL('./RESULTS.md', import.meta.url),
+      report(results, rss, [loadBefore, loadAfterTimings]),
     );
-    console.log(
-      `RSS: ${RSS_MIB} MiB stream of unknown length, peak ${rss.peakMiB} MiB (baseline ${rss.baseMiB} MiB)`,
-    );
-    await writeFile(new URL('./RESULTS.md', import.meta.url), report(results, rss, rssChunked));
   } finally {
     await emulator?.stop();
   }
@@ -193,13 +222,14 @@ interface Row {
   stowageCpu: number;
 }
 
-function report(rows: Row[], rss: RssResult, rssChunked: RssResult): string {
+function report(rows: Row[], rss: RssResult[], load: number[][]): string {
   const mbps = (bytes: number, ms: number) => (bytes / 2 ** 20 / (ms / 1000)).toFixed(1);
+  const avg = (l: number[]) => l.map((x) => x.toFixed(2)).join(', ');
   const lines = [
     '# gcs benchmark: stowage/gcs vs raw @google-cloud/storage',
     '',
-    'Command: `npx tsx bench/gcs/run.ts` (fake-gcs-server 1.56 on its memory backend, started by the script on 127.0.0.1; its filesystem backend fsyncs every object, which would time the disk instead of the clients).',
-    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; shared with other jobs, so absolute figures are noisy — compare the ratios.`,
+    'Command: `flock /tmp/stowage-bench.lock npx tsx bench/gcs/run.ts` (fake-gcs-server 1.56 on its memory backend, started by the script on 127.0.0.1; each side has its own bucket).',
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average (1, 5, 15 min) ${avg(load[0]!)} before the timings, ${avg(load[1]!)} after.`,
     `Date: ${new Date().toISOString()}. Medians of the rounds shown; the two sides alternate which goes first.`,
     '',
     '| scenario | rounds | raw SDK (median) | stowage (median) | stowage / raw speed | client CPU raw / stowage |',
@@ -211,9 +241,14 @@ function report(rows: Row[], rss: RssResult, rssChunked: RssResult): string {
     '',
     "Speed ratio = raw time / stowage time (above 1: stowage is faster). Client CPU is this process's user + system time for the scenario (median): the emulator shares the machine, so CPU is the steadier measure of client overhead.",
     '',
-    `Memory, ${RSS_MIB} MiB of unknown length through \`write\`, each in a fresh process (peak RSS; baseline before the upload):`,
-    `- default (one streaming resumable request): peak ${rss.peakMiB} MiB, baseline ${rss.baseMiB} MiB, ${(rss.ms / 1000).toFixed(1)} s;`,
-    `- \`partSize: '16MiB'\` (retryable chunks): peak ${rssChunked.peakMiB} MiB, baseline ${rssChunked.baseMiB} MiB, ${(rssChunked.ms / 1000).toFixed(1)} s.`,
+    `Memory: ${RSS_MIB} MiB of unknown length in fresh 64 KiB chunks (as a file stream gives), each run in a fresh process; growth = peak RSS − RSS just before the upload:`,
+    '',
+    '| side | mode | growth | peak / baseline | time |',
+    '|---|---|---:|---:|---:|',
+    ...rss.map(
+      (r) =>
+        `| ${r.side === 'raw' ? 'raw SDK `createWriteStream`' : 'stowage `write`'} | ${r.partSize ? `${r.partSize} chunks` : 'one streaming request'} | ${r.peakMiB - r.baseMiB} MiB | ${r.peakMiB} / ${r.baseMiB} MiB | ${(r.ms / 1000).toFixed(1)} s |`,
+    ),
     '',
     'What each side does:',
     '- raw: `file.createWriteStream({ resumable: true })` (one streaming request, CRC32C), `file.createReadStream()`, `file.save(buf, { resumable: false })`, `file.download()`.',

@@ -23,7 +23,7 @@ import type {
   StorageBackend,
   WriteOptions,
 } from './backend.js';
-import { collect, meter, type PreparedBody, prepareBody } from './body.js';
+import { collect, meter, meterWrite, type PreparedBody, prepareBody } from './body.js';
 import { guessContentType } from './content-type.js';
 import type { Capabilities } from './capabilities.js';
 import { isStorageError, StorageError, throwIfAborted, toStorageError } from './errors.js';
@@ -209,53 +209,17 @@ export abstract class BaseBackend implements StorageBackend {
       }
       // Streams: check chunk types and the declared size, report progress,
       // and stop reading the source when the call is aborted.
-      let lastLoaded = 0;
-      const counter = meter({
-        expectedSize: prepared.size,
-        onProgress:
-          onProgress &&
-          ((p) => {
-            lastLoaded = p.loaded;
-            onProgress(p);
-          }),
-      });
-      // The backend sees the meter's errors through its own consumption and
-      // this method through `counter.errored`; without this listener an error
-      // the meter raises after the backend stopped reading (a body shorter
-      // than its size hint, found at the end) would crash the process.
-      counter.on('error', () => {});
-      let sourceStream: Readable | undefined;
-      const meteredBody: PreparedBody = {
-        size: prepared.size,
-        bytes: undefined,
-        stream: () => {
-          const source = prepared.stream();
-          sourceStream = source;
-          source.on('error', (e) => counter.destroy(e));
-          return source.pipe(counter);
-        },
-      };
-      const onAbort = () => {
-        const reason = new StorageError('Aborted', 'write was aborted', { cause: options.signal?.reason });
-        counter.destroy(reason);
-        sourceStream?.destroy();
-      };
-      options.signal?.addEventListener('abort', onAbort, { once: true });
+      const metered = meterWrite(prepared, { onProgress, signal: options.signal });
       try {
-        const info = await this.doWrite(key, meteredBody, resolved);
-        if (onProgress !== undefined && lastLoaded !== counter.bytes) {
-          onProgress({ loaded: counter.bytes, total: counter.bytes });
-        } else if (onProgress !== undefined && counter.bytes === 0) {
-          onProgress({ loaded: 0, total: 0 });
-        }
+        const info = await this.doWrite(key, metered.body, resolved);
+        metered.finish();
         return info;
       } catch (e) {
-        // The error a meter or source raised is more telling than the SDK's "stream errored".
-        const streamError = counter.errored ?? sourceStream?.errored;
+        const streamError = metered.streamError();
         if (isStorageError(streamError) && !isStorageError(e)) throw streamError;
         throw e;
       } finally {
-        options.signal?.removeEventListener('abort', onAbort);
+        metered.dispose();
       }
     });
   }

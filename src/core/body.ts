@@ -168,6 +168,88 @@ export function meter(options: MeterOptions): Transform & { readonly bytes: numb
   return transform as Transform & { readonly bytes: number };
 }
 
+/** Whether a stream yields Buffers only: byte mode, no string decoding. */
+export function isByteStream(stream: Readable): boolean {
+  return !stream.readableObjectMode && stream.readableEncoding === null;
+}
+
+/** A streamed write body as the core hands it to a backend, and what the core learns from it. */
+export interface MeteredWrite {
+  /** What the backend consumes. */
+  readonly body: PreparedBody;
+  /** The `StorageError` the meter or the source failed with, if any (more telling than an SDK's "stream errored"). */
+  streamError(): unknown;
+  /** Reports the final progress event after the backend stored the body. */
+  finish(): void;
+  /** Stops listening to the signal. */
+  dispose(): void;
+}
+
+/**
+ * Wraps a streamed body for `write`: checks chunk types and the declared
+ * size, reports progress, and stops reading the source when `signal`
+ * aborts. When none of that is asked for and the source is a byte stream,
+ * the backend gets the source itself, without a pass-through in front of it
+ * (no extra stream, no extra buffering): its chunks are Buffers already.
+ */
+export function meterWrite(
+  prepared: PreparedBody,
+  options: { onProgress?: (p: Progress) => void; signal?: AbortSignal },
+): MeteredWrite {
+  const { onProgress, signal } = options;
+  const needed = prepared.size !== undefined || onProgress !== undefined || signal !== undefined;
+  let source: Readable | undefined;
+  let counter: (Transform & { readonly bytes: number }) | undefined;
+  let lastLoaded = 0;
+  let aborted: StorageError | undefined;
+  const makeCounter = () => {
+    const created = meter({
+      expectedSize: prepared.size,
+      onProgress:
+        onProgress &&
+        ((p) => {
+          lastLoaded = p.loaded;
+          onProgress(p);
+        }),
+    });
+    // The backend sees the meter's errors through its own consumption and
+    // the core through `streamError()`; without this listener an error the
+    // meter raises after the backend stopped reading (a body shorter than
+    // its size hint, found at the end) would crash the process.
+    created.on('error', () => {});
+    if (aborted !== undefined) created.destroy(aborted);
+    return created;
+  };
+  const onAbort = () => {
+    aborted = new StorageError('Aborted', 'write was aborted', { cause: signal?.reason });
+    counter?.destroy(aborted);
+    source?.destroy();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    body: {
+      size: prepared.size,
+      bytes: undefined,
+      stream: () => {
+        source = prepared.stream();
+        if (!needed && isByteStream(source)) return source;
+        const metered = makeCounter();
+        counter = metered;
+        source.on('error', (e) => metered.destroy(e));
+        return source.pipe(metered);
+      },
+    },
+    streamError: () => counter?.errored ?? source?.errored,
+    finish: () => {
+      if (onProgress === undefined) return;
+      const bytes = counter?.bytes ?? 0;
+      if (lastLoaded !== bytes) onProgress({ loaded: bytes, total: bytes });
+      else if (bytes === 0) onProgress({ loaded: 0, total: 0 });
+    },
+    dispose: () => signal?.removeEventListener('abort', onAbort),
+  };
+}
+
 /**
  * Reads a stream to the end into one Uint8Array. With `maxBytes`, fails with
  * `InvalidArgument` (code overridable) once more than that arrives.

@@ -4,7 +4,7 @@
  */
 import type { BigIntStats } from 'node:fs';
 import { createReadStream } from 'node:fs';
-import { type FileHandle, lstat, mkdir, realpath, stat, unlink } from 'node:fs/promises';
+import { lstat, mkdir, realpath, stat, unlink } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type {
   CopyOptions,
@@ -26,8 +26,8 @@ import type { LockTiming } from './lock.js';
 import { listTree } from './list.js';
 import { moveFile } from './move.js';
 import { MetaStore, statEtag, toInfo } from './meta.js';
-import { type KeyPath, RootPaths } from './paths.js';
-import { readWholeFile } from './read.js';
+import { closeFdNow, type KeyPath, RootPaths, readFd } from './paths.js';
+import { fstatFd, readWholeFile } from './read.js';
 import { atomicWrite, copyInto, pruneEmptyDirs, syncPath } from './write.js';
 
 /** What the local backend can do. */
@@ -102,22 +102,18 @@ export class LocalBackend extends BaseBackend {
   }
 
   protected async doStream(key: string, options: ReadOptions): Promise<Readable> {
-    const { handle, stats } = await this.openObject(key, options);
+    const { fd, stats } = await this.openObjectFd(key, options);
     try {
       const { start, end } = resolveRange(options.range, Number(stats.size));
       if (end <= start) {
-        await handle.close();
+        closeFdNow(fd);
         return Readable.from([], { objectMode: false });
       }
-      // The stream owns the handle from here: it closes it at the end or on destroy.
-      return createReadStream('', {
-        fd: handle as never,
-        start,
-        end: end - 1,
-        highWaterMark: READ_CHUNK_BYTES,
-      });
+      // A plain descriptor, as `fs.createReadStream(path)` uses (callbacks,
+      // no promise per chunk); the stream closes it at the end or on destroy.
+      return createReadStream('', { fd, start, end: end - 1, highWaterMark: READ_CHUNK_BYTES });
     } catch (e) {
-      await handle.close().catch(() => undefined);
+      closeFdNow(fd);
       throw this.mapError(e, key, 'read');
     }
   }
@@ -134,13 +130,13 @@ export class LocalBackend extends BaseBackend {
         throw this.mapError(e, key, 'read');
       });
     }
-    const { handle, stats } = await this.openObject(key, options);
+    const { fd, stats } = await this.openObjectFd(key, options);
     try {
       const { start, end } = resolveRange(options.range, Number(stats.size));
-      const out = Buffer.allocUnsafe(end - start);
+      const out = Buffer.allocUnsafeSlow(end - start);
       let filled = 0;
       while (filled < out.byteLength) {
-        const { bytesRead } = await handle.read(out, filled, out.byteLength - filled, start + filled);
+        const bytesRead = await readFd(fd, out, filled, out.byteLength - filled, start + filled);
         if (bytesRead === 0) break; // truncated outside stowage while reading
         filled += bytesRead;
       }
@@ -148,7 +144,7 @@ export class LocalBackend extends BaseBackend {
     } catch (e) {
       throw this.mapError(e, key, 'read');
     } finally {
-      await handle.close().catch(() => undefined);
+      closeFdNow(fd);
     }
   }
 
@@ -357,23 +353,23 @@ export class LocalBackend extends BaseBackend {
     return { real, stats };
   }
 
-  /** Opens an object for reading and checks the read conditions against its etag. */
-  private async openObject(
-    key: string,
-    options: ReadOptions,
-  ): Promise<{ handle: FileHandle; stats: BigIntStats }> {
+  /**
+   * Opens an object for reading (a plain descriptor, which the caller
+   * closes) and checks the read conditions against its etag.
+   */
+  private async openObjectFd(key: string, options: ReadOptions): Promise<{ fd: number; stats: BigIntStats }> {
     await this.start();
     const target = this.paths.keyPath(key, false);
     if (target === undefined) throw new StorageError('NotFound', `No object at ${describeKey(key)}.`);
-    let handle: FileHandle | undefined;
+    let fd: number | undefined;
     try {
-      handle = await this.paths.openInside(target.file, key);
-      const stats = await handle.stat({ bigint: true });
+      fd = await this.paths.openFdInside(target.file, key);
+      const stats = await fstatFd(fd, { bigint: true });
       if (!stats.isFile()) throw new StorageError('NotFound', `No object at ${describeKey(key)}.`);
       checkConditions(key, statEtag(stats), options);
-      return { handle, stats };
+      return { fd, stats };
     } catch (e) {
-      await handle?.close().catch(() => undefined);
+      if (fd !== undefined) closeFdNow(fd);
       throw this.mapError(e, key, 'read');
     }
   }

@@ -8,7 +8,7 @@
  * after following symlinks.
  */
 import fs, { constants, existsSync } from 'node:fs';
-import { type FileHandle, open, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { StorageError } from '../../core/errors.js';
@@ -30,8 +30,6 @@ export const MAX_SEGMENT_BYTES = 255;
 
 /** Callback fs calls as promises, for plain descriptors. */
 export const openFd = promisify(fs.open) as (path: string, flags: number) => Promise<number>;
-/** Closes a plain descriptor. */
-export const closeFd = promisify(fs.close);
 /** Reads into a buffer from a plain descriptor at a position; resolves the bytes read. */
 export function readFd(
   fd: number,
@@ -174,27 +172,13 @@ export class RootPaths {
   }
 
   /**
-   * Opens an existing file for reading and checks that what was opened lies
-   * inside the root. On Linux the check reads the opened descriptor's path
-   * from `/proc/self/fd` (one cheap syscall, and no window between check and
-   * open); elsewhere it resolves the path with `realpath`. `O_NONBLOCK` keeps
-   * a FIFO planted behind a key from blocking the thread pool.
-   */
-  async openInside(path: string, key: string): Promise<FileHandle> {
-    const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-    try {
-      this.assertInside(openedPath(handle.fd) ?? (await realpath(path)), key);
-      return handle;
-    } catch (e) {
-      await handle.close().catch(() => undefined);
-      throw e;
-    }
-  }
-
-  /**
-   * {@link openInside} for a plain descriptor: no `FileHandle` object, which
-   * costs more CPU than the syscalls for small whole-object reads. The caller
-   * closes the descriptor with {@link closeFd}.
+   * Opens an existing file for reading (a plain descriptor: a `FileHandle`
+   * object costs more CPU than the syscalls of a small read) and checks that
+   * what was opened lies inside the root. On Linux the check reads the
+   * opened descriptor's path from `/proc/self/fd` (no window between check
+   * and open); elsewhere it resolves the path with `realpath`. `O_NONBLOCK`
+   * keeps a FIFO planted behind a key from blocking the thread pool. The
+   * caller closes the descriptor ({@link closeFdNow}).
    */
   async openFdInside(path: string, key: string): Promise<number> {
     const fd = await openFd(path, constants.O_RDONLY | constants.O_NONBLOCK);

@@ -10,7 +10,8 @@ import { fstat } from 'node:fs';
 import { promisify } from 'node:util';
 import { closeFdNow, type RootPaths, readFd } from './paths.js';
 
-const fstatFd = promisify(fstat) as (fd: number, options: { bigint: true }) => Promise<BigIntStats>;
+/** fstat of a plain descriptor, as a promise. */
+export const fstatFd = promisify(fstat) as (fd: number, options: { bigint: true }) => Promise<BigIntStats>;
 
 /** Size of the first read of a whole-object read. */
 const FIRST_READ_BYTES = 64 * 1024;

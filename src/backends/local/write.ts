@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
-import { constants } from 'node:fs';
+import { constants, write as fsWrite, writev as fsWritev } from 'node:fs';
 import {
   copyFile,
   type FileHandle,
@@ -301,30 +301,50 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
 }
 
 /**
- * Streams a body into the handle. A Writable sink with a 1 MiB buffer: while
- * one write is in flight, later chunks gather and go down in one `writev`,
- * without being copied into a bigger buffer first.
+ * Streams a body into the handle's descriptor, as `fs.createWriteStream`
+ * does: a Writable sink with a 1 MiB buffer whose writes go straight to
+ * `fs.write` / `fs.writev` callbacks (no promise per chunk). While one write
+ * is in flight, later chunks gather and go down in one `writev`, without
+ * being copied into a bigger buffer first.
  */
 async function writeStream(handle: FileHandle, body: PreparedBody): Promise<void> {
+  const fd = handle.fd;
   const sink = new Writable({
     highWaterMark: WRITE_CHUNK_BYTES,
     write(chunk: Buffer, _encoding, callback) {
-      writeAll(handle, chunk).then(() => callback(), callback);
+      writeChunk(fd, chunk, 0, callback);
     },
     writev(chunks, callback) {
+      if (chunks.length === 1) {
+        writeChunk(fd, chunks[0]!.chunk as Buffer, 0, callback);
+        return;
+      }
       const buffers = chunks.map((c) => c.chunk as Buffer);
-      const total = buffers.reduce((n, b) => n + b.byteLength, 0);
-      flush(handle, buffers, total).then(() => callback(), callback);
+      fsWritev(fd, buffers, (error, written) => {
+        if (error) return callback(error);
+        let total = 0;
+        for (const b of buffers) total += b.byteLength;
+        // A short writev is rare on regular files; finish the rest byte-exact.
+        if (written < total) writeChunk(fd, Buffer.concat(buffers, total), written, callback);
+        else callback();
+      });
     },
   });
   await pipeline(body.stream(), sink);
 }
 
-async function flush(handle: FileHandle, chunks: Buffer[], total: number): Promise<void> {
-  if (chunks.length === 1) return writeAll(handle, chunks[0]!);
-  const { bytesWritten } = await handle.writev(chunks);
-  // A short writev is rare on regular files; finish the rest byte-exact.
-  if (bytesWritten < total) await writeAll(handle, Buffer.concat(chunks, total).subarray(bytesWritten));
+/** Writes `chunk` from `offset` to its end at the descriptor's position, looping over short writes. */
+function writeChunk(
+  fd: number,
+  chunk: Buffer,
+  offset: number,
+  callback: (error?: Error | null) => void,
+): void {
+  fsWrite(fd, chunk, offset, chunk.byteLength - offset, null, (error, written) => {
+    if (error) callback(error);
+    else if (offset + written < chunk.byteLength) writeChunk(fd, chunk, offset + written, callback);
+    else callback();
+  });
 }
 
 /** fsyncs a file or directory by path. */

@@ -18,6 +18,7 @@ class ProbeBackend extends BaseBackend {
   readonly calls: string[] = [];
   failWith: unknown;
   readonly objects = new Map<string, Uint8Array>();
+  lastWrite: ResolvedWriteOptions | undefined;
 
   constructor(caps: Partial<Capabilities> = {}) {
     super();
@@ -38,6 +39,7 @@ class ProbeBackend extends BaseBackend {
 
   protected async doWrite(key: string, body: PreparedBody, o: ResolvedWriteOptions): Promise<ObjectInfo> {
     this.io('write');
+    this.lastWrite = o;
     const data = body.bytes ?? (await collect(body.stream()));
     this.objects.set(key, data);
     return { key, size: data.byteLength, lastModified: new Date(), metadata: o.metadata ?? {} };
@@ -149,6 +151,43 @@ describe('BaseBackend: checks before any I/O', () => {
     ];
     for (const call of calls) await expect(call).rejects.toMatchObject({ code: 'Aborted' });
     expect(b.calls).toEqual([]);
+  });
+
+  it('resolves write options into one fixed shape, parsed and normalised', async () => {
+    const b = new ProbeBackend({ metadata: true });
+    const signal = new AbortController().signal;
+    const fields = [
+      'contentType',
+      'metadata',
+      'cacheControl',
+      'contentDisposition',
+      'contentEncoding',
+      'ifNotExists',
+      'ifMatch',
+      'size',
+      'storageClass',
+      'partSize',
+      'concurrency',
+      'signal',
+      'onProgress',
+    ];
+    await b.write('a.txt', 'x');
+    expect(Object.keys(b.lastWrite ?? {})).toEqual(fields);
+    expect(b.lastWrite).toMatchObject({
+      contentType: 'text/plain; charset=utf-8',
+      size: 1,
+      metadata: undefined,
+    });
+    await b.write('b.bin', 'xy', { partSize: '8MiB', metadata: { Owner: 'ada' }, signal, concurrency: 2 });
+    expect(Object.keys(b.lastWrite ?? {})).toEqual(fields);
+    expect(b.lastWrite).toMatchObject({
+      contentType: 'application/octet-stream',
+      partSize: 8 * 1024 * 1024,
+      metadata: { owner: 'ada' },
+      signal,
+      concurrency: 2,
+      size: 2,
+    });
   });
 
   it('validates range, size, limit and presign values', async () => {

@@ -6,6 +6,8 @@
  *   npx esbuild bench/middleware/profile.ts --bundle --platform=node --format=esm \
  *     --packages=external --outfile=.tmp/bench-middleware-profile.mjs
  *   node --cpu-prof --cpu-prof-dir=.tmp/prof .tmp/bench-middleware-profile.mjs stack read
+ * With REWRITE=1, every key is written (unmeasured) before each round, as
+ * run.ts does: reads then start on an invalidated cache.
  */
 import { randomBytes } from 'node:crypto';
 import { memory } from '../../src/backends/memory/index.js';
@@ -21,7 +23,11 @@ const [setup = 'stack', opName = 'read', count = '200000', rounds = '1'] = proce
 const n = Number(count);
 const CONCURRENCY = 64;
 const KEYS = 1000;
-const body = randomBytes(4096);
+// A plain Uint8Array by default: with a Buffer body, memory() stores and
+// returns views of it instead of copies (Buffer#slice makes views), which
+// breaks its contract and skips the copies a correct backend pays for.
+// BODY=buffer measures that path anyway.
+const body = process.env.BODY === 'buffer' ? randomBytes(4096) : new Uint8Array(randomBytes(4096));
 const keyOf = (i: number) => `bench/${(i % KEYS).toString().padStart(4, '0')}.bin`;
 const noop = () => {};
 const middleware: Record<string, () => Middleware[]> = {
@@ -47,14 +53,19 @@ const operations: Record<string, (s: StorageBackend, i: number) => Promise<unkno
 const storage = layer(memory(), ...middleware[setup]!());
 const op = operations[opName]!;
 await Promise.all(Array.from({ length: KEYS }, (_, i) => storage.write(keyOf(i), body)));
-const perCall: number[] = [];
-for (let round = 0; round < Number(rounds); round++) {
+async function runOps(fn: (s: StorageBackend, i: number) => Promise<unknown>, count: number) {
   let next = 0;
   const worker = async () => {
-    while (next < n) await op(storage, next++);
+    while (next < count) await fn(storage, next++);
   };
-  const cpu = process.cpuUsage();
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+}
+const perCall: number[] = [];
+for (let round = 0; round < Number(rounds); round++) {
+  // As in run.ts, where every read round follows a write round (which invalidates the cache).
+  if (process.env.REWRITE === '1') await runOps(operations.write!, KEYS);
+  const cpu = process.cpuUsage();
+  await runOps(op, n);
   const used = process.cpuUsage(cpu);
   perCall.push((used.user + used.system) / n);
 }

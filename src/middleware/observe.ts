@@ -104,6 +104,8 @@ export function observe(options: ObserveOptions): Middleware {
 type Outcome = Pick<ObserveEvent, 'bytes' | 'count'>;
 
 class ObservedBackend extends ForwardingBackend {
+  private backendKind: string | undefined;
+
   constructor(
     next: StorageBackend,
     private readonly onEvent: (event: ObserveEvent) => void,
@@ -120,7 +122,14 @@ class ObservedBackend extends ForwardingBackend {
     amount: Outcome | undefined,
     error?: unknown,
   ): void {
-    const event: ObserveEvent = { op, backend: this.kind, ms: this.now() - started, ok: error === undefined };
+    // The kind, read once: through a deep stack each read walks every layer.
+    this.backendKind ??= this.kind;
+    const event: ObserveEvent = {
+      op,
+      backend: this.backendKind,
+      ms: this.now() - started,
+      ok: error === undefined,
+    };
     if (key !== undefined) event.key = key;
     if (to !== undefined) event.to = to;
     if (amount?.bytes !== undefined) event.bytes = amount.bytes;

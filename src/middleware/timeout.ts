@@ -144,12 +144,9 @@ class TimeoutBackend extends ForwardingBackend {
     key: string | undefined,
     call: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
-    const now = performance.now();
     let batch = this.batch;
-    if (batch === undefined || now >= batch.joinUntil) {
-      batch?.close();
+    if (batch === undefined) {
       batch = new DeadlineBatch(
-        now,
         this.window,
         this.ms,
         (expired) => this.timeoutError(expired.operation, expired.key, `did not finish within ${this.ms} ms`),
@@ -157,8 +154,11 @@ class TimeoutBackend extends ForwardingBackend {
           this.timeoutError(
             operation,
             undefined,
-            `(one of the calls started together) did not finish within ${this.ms} ms`,
+            `(a call started in the same window) did not finish within ${this.ms} ms`,
           ),
+        (closed) => {
+          if (this.batch === closed) this.batch = undefined;
+        },
       );
       this.batch = batch;
     }

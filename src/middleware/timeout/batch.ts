@@ -6,9 +6,10 @@
  * Calls that start within one coarse window (a tenth of the deadline, at most
  * 1 s) cannot be told apart by a deadline of that granularity, so they share
  * one: one controller whose signal every inner call of the window receives,
- * one timer at the window's end plus the deadline, and a set of the calls
- * still pending. A call therefore times out between `ms` and `ms` plus one
- * window after it started. When the timer fires, every call of the window
+ * one timer that closes the window, a deadline timer started then (only if
+ * a call is still pending) and a set of the calls still pending. A call
+ * therefore times out between `ms` and `ms` plus one window after it
+ * started (plus however late the window's timer runs). When the timer fires, every call of the window
  * still pending rejects with its own `Timeout` and the shared signal aborts;
  * calls that already settled are unaffected (their inner calls are over).
  *
@@ -18,11 +19,19 @@
 import { setMaxListeners } from 'node:events';
 import type { StorageError } from '../../core/errors.js';
 
-/** What a batch needs of a call to expire it. */
+/**
+ * What a batch needs of a call to expire it. Pending calls form a doubly
+ * linked list through `previous`/`next`: a `Set` of them, with an add and a
+ * delete per call, kept every call of a window alive through the garbage
+ * collector's young generation (measured: scavenges then copied ~30 MB),
+ * while unlinking lets each go as soon as it settles.
+ */
 export interface Expirable {
   readonly operation: string;
   readonly key: string | undefined;
   settled: boolean;
+  previous: Expirable | undefined;
+  next: Expirable | undefined;
   reject(error: unknown): void;
 }
 
@@ -30,6 +39,8 @@ export interface Expirable {
 export class BatchedCall<T> implements Expirable {
   /** Set once the call resolved, rejected or expired. */
   settled = false;
+  previous: Expirable | undefined = undefined;
+  next: Expirable | undefined = undefined;
   resolve!: (value: T) => void;
   reject!: (error: unknown) => void;
   readonly promise: Promise<T>;
@@ -50,43 +61,59 @@ export class DeadlineBatch {
   private readonly controller = new AbortController();
   /** The signal every inner call of this batch receives. */
   readonly signal = this.controller.signal;
-  /** Calls starting before this time (performance.now()) may join. */
-  readonly joinUntil: number;
-  private readonly dueAt: number;
-  private readonly pending = new Set<Expirable>();
+  /** When the pending calls expire (performance.now() time); set when the window closes. */
+  private dueAt = Number.POSITIVE_INFINITY;
+  /** The most recently joined pending call (the head of the list). */
+  private pending: Expirable | undefined = undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  /** Set when a newer batch took over: nothing joins any more. */
   private closed = false;
 
+  /**
+   * Opens a window of `window` ms, closed by a timer (reading the clock on
+   * every call would cost more than joining). `onClose` runs when it
+   * closes; from then on nothing joins, and the deadline is counted from
+   * that moment, so every call of the window gets at least `ms`, even when
+   * the timer runs late.
+   */
   constructor(
-    now: number,
     window: number,
-    ms: number,
+    private readonly ms: number,
     private readonly expire: (call: Expirable) => StorageError,
     private readonly reason: () => StorageError,
+    onClose: (batch: DeadlineBatch) => void,
   ) {
-    this.joinUntil = now + window;
-    this.dueAt = this.joinUntil + ms;
     // Every pending inner call may listen to the one signal: not a leak.
     setMaxListeners(0, this.signal);
+    const closing = setTimeout(() => {
+      this.close();
+      onClose(this);
+    }, window);
+    closing.unref();
   }
 
   /** Adds a call; the batch rejects it at the deadline unless it settles first. */
   join(call: Expirable): void {
-    this.pending.add(call);
-    if (this.timer === undefined) this.schedule(this.dueAt - performance.now());
+    call.next = this.pending;
+    if (this.pending !== undefined) this.pending.previous = call;
+    this.pending = call;
   }
 
   /** Forgets a call that settled. */
   leave(call: Expirable): void {
-    this.pending.delete(call);
-    if (this.closed && this.pending.size === 0) this.stopTimer();
+    if (call.previous !== undefined) call.previous.next = call.next;
+    else if (this.pending === call) this.pending = call.next;
+    if (call.next !== undefined) call.next.previous = call.previous;
+    call.previous = undefined;
+    call.next = undefined;
+    if (this.closed && this.pending === undefined) this.stopTimer();
   }
 
-  /** No call joins any more; the timer stops once the pending ones settle. */
-  close(): void {
+  private close(): void {
     this.closed = true;
-    if (this.pending.size === 0) this.stopTimer();
+    // Calls that all settled within the window never needed a timer.
+    if (this.pending === undefined) return;
+    this.dueAt = performance.now() + this.ms;
+    this.schedule(this.ms);
   }
 
   private schedule(delay: number): void {
@@ -108,11 +135,15 @@ export class DeadlineBatch {
       this.schedule(early);
       return;
     }
-    if (this.pending.size === 0) return;
-    const expired = [...this.pending];
-    this.pending.clear();
-    this.closed = true;
-    for (const call of expired) call.settled = true;
+    const expired: Expirable[] = [];
+    for (let call = this.pending; call !== undefined; call = call.next) expired.push(call);
+    this.pending = undefined;
+    if (expired.length === 0) return;
+    for (const call of expired) {
+      call.settled = true;
+      call.previous = undefined;
+      call.next = undefined;
+    }
     // Aborted first, as a timeout of a single call does: the inner calls stop before the callers hear.
     this.controller.abort(this.reason());
     for (const call of expired) call.reject(this.expire(call));

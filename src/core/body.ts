@@ -232,7 +232,13 @@ export function meterWrite(
       bytes: undefined,
       stream: () => {
         source = prepared.stream();
-        if (!needed && isByteStream(source)) return source;
+        if (!needed && isByteStream(source)) {
+          // As with the meter: a backend that pulls with `read()` may not be
+          // listening when the source fails; it still sees the failure
+          // (`errored`, its own waits), and the process does not crash.
+          source.on('error', () => {});
+          return source;
+        }
         const metered = makeCounter();
         counter = metered;
         source.on('error', (e) => metered.destroy(e));

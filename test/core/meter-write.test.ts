@@ -24,6 +24,17 @@ describe('meterWrite', () => {
     metered.dispose();
   });
 
+  it('keeps a failing direct source from crashing the process, and reports its error', async () => {
+    const source = byteStream(['ab']);
+    const metered = meterWrite(prepareBody(source), {});
+    const given = metered.body.stream();
+    const error = new Error('source broke');
+    given.destroy(error); // nobody but the core listens: a pulling backend between reads
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(metered.streamError()).toBe(error);
+    metered.dispose();
+  });
+
   it('meters when a size, progress or signal is given', async () => {
     const cases = [
       [3, {}],

@@ -53,7 +53,7 @@ describe('timeout: calls without a signal share a deadline', () => {
     const keys = [`${p}slow-a`, `${p}slow-b`, `${p}slow-c`];
     const errors = await Promise.all(keys.map((k) => storage.stat(k).catch((e: StorageError) => e)));
     expect(errors.map((e) => (e as StorageError).code)).toEqual(['Timeout', 'Timeout', 'Timeout']);
-    errors.forEach((e, i) => expect((e as StorageError).message).toContain(`"${keys[i]}"`));
+    for (const [i, e] of errors.entries()) expect((e as StorageError).message).toContain(`"${keys[i]}"`);
   });
 
   it('rejects with Timeout, not the inner Aborted, when the inner call honours the abort', async () => {

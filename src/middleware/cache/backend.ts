@@ -46,12 +46,15 @@ export class CachedBackend extends ForwardingBackend {
    */
   override read(key: string, options: ReadOptions = NO_OPTIONS): Promise<Uint8Array> {
     try {
-      checkRead(key, options, READ_KEYS, 'read');
+      const id = typeof key === 'string' ? this.core.id(this.ns, key) : undefined;
+      const hit = id === undefined ? undefined : this.core.freshNow(id, true);
+      checkRead(key, options, READ_KEYS, 'read', hit !== undefined);
       // Conditional and versioned reads ask the backend a question the cache cannot answer.
       if (bypasses(options)) return this.next.read(key, options);
-      const hit = this.core.hitNow(this.ns, key, true);
       if (hit?.data === undefined) return this.readMiss(key, options);
-      return Promise.resolve(delivered(copyOf(hit.data, options.range), options.onProgress));
+      const out = copyOf(hit.data, options.range);
+      this.core.countHit(id!, hit);
+      return Promise.resolve(delivered(out, options.onProgress));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -74,11 +77,9 @@ export class CachedBackend extends ForwardingBackend {
 
   /** Served from the cache when the whole object is cached; otherwise streamed from the backend (not cached). */
   override async stream(key: string, options: ReadOptions = {}): Promise<Readable> {
-    checkRead(key, options, READ_KEYS, 'stream');
+    checkRead(key, options, READ_KEYS, 'stream', false);
     if (bypasses(options)) return this.next.stream(key, options);
-    const entry =
-      this.core.hitNow(this.ns, key, true) ??
-      (await this.core.lookup(this.ns, key, this.next, true, options.signal));
+    const entry = await this.core.lookup(this.ns, key, this.next, true, options.signal);
     if (entry?.data === undefined) {
       this.core.countMiss();
       return this.next.stream(key, options);
@@ -94,10 +95,14 @@ export class CachedBackend extends ForwardingBackend {
   /** A hit is answered without an async function (see `read`). */
   override stat(key: string, options: StatOptions = NO_OPTIONS): Promise<ObjectInfo> {
     try {
-      checkRead(key, options, STAT_KEYS, 'stat');
+      const id = typeof key === 'string' ? this.core.id(this.ns, key) : undefined;
+      const hit = id === undefined ? undefined : this.core.freshNow(id, false);
+      checkRead(key, options, STAT_KEYS, 'stat', hit !== undefined);
       if (bypasses(options)) return this.next.stat(key, options);
-      const info = this.core.hitNow(this.ns, key, false)?.info;
-      if (info !== undefined) return Promise.resolve(cloneInfo(info));
+      if (hit !== undefined) {
+        this.core.countHit(id!, hit);
+        return Promise.resolve(cloneInfo(hit.info));
+      }
     } catch (e) {
       return Promise.reject(e);
     }
@@ -196,14 +201,19 @@ function bypasses(options: ReadOptions | StatOptions): boolean {
   return options.ifMatch !== undefined || options.ifNoneMatch !== undefined || options.version !== undefined;
 }
 
-/** The checks the backend would make, made here too because a hit never reaches it. */
+/**
+ * The checks the backend would make, made here too because a hit never
+ * reaches it. A key found in the cache was accepted by the backend when it
+ * was cached, so it is not checked again (`keyIsKnown`).
+ */
 function checkRead(
   key: string,
   options: ReadOptions | StatOptions,
   allowed: ReadonlySet<string>,
   operation: string,
+  keyIsKnown: boolean,
 ): void {
-  assertKey(key, operation);
+  if (!keyIsKnown) assertKey(key, operation);
   checkKnownOptions(options, allowed, operation);
   throwIfAborted(options.signal, operation, key);
   const range = (options as ReadOptions).range;

@@ -90,21 +90,36 @@ export class CacheCore {
   }
 
   /**
+   * The id of `key` in namespace `ns`. In the in-memory store the first
+   * namespace uses the key itself (keys never contain NUL, so no other id
+   * can collide with it): building and hashing a new string per lookup was
+   * a tenth of a hit's cost. Persistent stores keep `idOf`, the ids they
+   * already hold.
+   */
+  id(ns: string, key: string): string {
+    return ns === '0' && this.store instanceof MemoryEntryStore ? key : idOf(ns, key);
+  }
+
+  /**
    * A fresh entry from an in-memory store, found without awaiting anything
    * (hits are most calls; sparing them the promise hops of {@link lookup}
-   * keeps a hit about as cheap as a memory-backend read). Counts the hit;
+   * keeps a hit about as cheap as a memory-backend read). Not counted yet:
+   * the caller checks its options first, then calls {@link countHit}.
    * `undefined` sends the caller down the full path.
    */
-  hitNow(ns: string, key: string, needData: boolean): CacheEntry | undefined {
+  freshNow(id: string, needData: boolean): CacheEntry | undefined {
     const store = this.store;
     if (!(store instanceof MemoryEntryStore)) return undefined;
-    const id = idOf(ns, key);
     const entry = store.peek(id);
     if (entry === undefined || (needData && entry.data === undefined)) return undefined;
     if (this.settings.clock.now() - entry.storedAt >= this.settings.ttl) return undefined;
-    store.touch(id, entry);
-    this.hits++;
     return entry;
+  }
+
+  /** Counts a hit on an entry {@link freshNow} found. */
+  countHit(id: string, entry: CacheEntry): void {
+    (this.store as MemoryEntryStore).touch(id, entry);
+    this.hits++;
   }
 
   /** A fresh entry (revalidated if stale and the backend can), or `undefined`. Counts a hit. */
@@ -116,7 +131,7 @@ export class CacheCore {
     signal?: AbortSignal,
     count = true,
   ): Promise<CacheEntry | undefined> {
-    const id = idOf(ns, key);
+    const id = this.id(ns, key);
     const entry = await this.safe(() => this.store.get(id));
     if (entry === undefined) return undefined;
     const fresh = this.settings.clock.now() - entry.storedAt < this.settings.ttl;
@@ -166,7 +181,8 @@ export class CacheCore {
     if (entry?.data !== undefined) return { info: entry.info, data: entry.data };
     if (count) this.misses++;
     if (entry !== undefined) return { info: entry.info, data: await backend.read(key, { signal }) };
-    const fetched = await this.fly(`r${idOf(ns, key)}`, idOf(ns, key), signal, async () => {
+    const id = this.id(ns, key);
+    const fetched = await this.fly(`r${id}`, id, signal, async () => {
       // stat first: the etag pins the read (so bytes and info agree) and the size decides the bypass.
       const info = await backend.stat(key);
       // Too large: only the info is cached, so the next read skips the stat.
@@ -196,7 +212,7 @@ export class CacheCore {
     const entry = await this.lookup(ns, key, backend, false, signal);
     if (entry !== undefined) return entry.info;
     this.misses++;
-    const id = idOf(ns, key);
+    const id = this.id(ns, key);
     const fetched = await this.fly(`s${id}`, id, signal, async () => ({
       info: await backend.stat(key),
       cacheable: true,
@@ -249,7 +265,7 @@ export class CacheCore {
    * a promise of the store's deletion.
    */
   invalidate(ns: string, key: string): Promise<void> | undefined {
-    const id = idOf(ns, key);
+    const id = this.id(ns, key);
     if (this.flights.size > 0) {
       for (const flightId of [`r${id}`, `s${id}`]) {
         const flight = this.flights.get(flightId);

@@ -1,4 +1,5 @@
 /** Small helpers of the gcs benchmark. */
+import { readdirSync, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 
 /** A stream over `data` in 64 KiB chunks, length unknown to the consumer (as a file or socket would be). */
@@ -52,4 +53,31 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * A reader of the CPU time (user + system, ms, in 10 ms clock ticks) used so
+ * far by the fake-gcs-server listening on `port`, found in /proc (Linux).
+ * Elsewhere, or when not found, it reads NaN.
+ */
+export function emulatorCpu(port: string): () => number {
+  let pid: string | undefined;
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+        if (args[0]?.endsWith('fake-gcs-server') && args[args.indexOf('-port') + 1] === port) pid = entry;
+      } catch {}
+    }
+  } catch {}
+  return () => {
+    if (pid === undefined) return Number.NaN;
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      return Number.NaN;
+    }
+  };
 }

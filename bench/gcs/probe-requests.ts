@@ -22,11 +22,13 @@ import type { AddressInfo } from 'node:net';
 import { Storage } from '@google-cloud/storage';
 import { gcs } from '../../src/backends/gcs/index.js';
 import { startFakeGcs } from '../../test/emulators/fake-gcs.js';
-import { pool, timed } from './common.js';
+import { emulatorCpu, pool, timed } from './common.js';
 
 const COUNT = Number(process.argv[2] ?? 200);
 const emulator = await startFakeGcs({ backend: 'memory' });
 const upstream = new URL(emulator.endpoint);
+
+const serverCpuMs = emulatorCpu(upstream.port);
 let connections = 0;
 const requests = new Map<string, number>();
 const proxy = createServer((req, res) => {
@@ -68,8 +70,10 @@ try {
   const adapterBucket = process.env.PROBE_SEPARATE ? 'probe-stowage' : 'probe';
   if (adapterBucket !== 'probe') await raw.createBucket(adapterBucket);
   const backend = gcs({ bucket: adapterBucket, apiEndpoint: endpoint });
-  const report = (label: string, t: { ms: number; cpuMs: number }) => {
-    console.log(`${label}: ${t.ms.toFixed(0)} ms, cpu ${t.cpuMs.toFixed(0)} ms, connections ${connections}`);
+  const report = (label: string, t: { ms: number; cpuMs: number; serverMs: number }) => {
+    console.log(
+      `${label}: ${t.ms.toFixed(0)} ms, client cpu ${t.cpuMs.toFixed(0)} ms, emulator cpu ${t.serverMs} ms, connections ${connections}`,
+    );
     for (const [k, v] of requests) console.log(`   ${v} × ${k}`);
     connections = 0;
     requests.clear();
@@ -89,7 +93,11 @@ try {
     process.env.PROBE_FIRST === 'stowage' ? (['stowage', 'raw'] as const) : (['raw', 'stowage'] as const);
   for (let round = 0; round < Number(process.env.PROBE_ROUNDS ?? 2); round++) {
     const order = round % 2 === 0 ? first : ([first[1], first[0]] as const);
-    for (const side of order) report(side, await timed(sides[side]));
+    for (const side of order) {
+      const before = serverCpuMs();
+      const t = await timed(sides[side]);
+      report(side, { ...t, serverMs: serverCpuMs() - before });
+    }
   }
   await backend.close();
 } finally {

@@ -5,7 +5,7 @@
  *   npx tsx bench/migrate/run.ts                       # full: 10,000 × 4 KiB ×5, 1 GiB ×5, RSS at 10k/50k/100k
  *   npx tsx bench/migrate/run.ts --objects 500 --big 16MiB --runs 1 --rss 1000,2000   # a quick dev run
  *
- * Options: --objects N, --size 4KiB, --big 1GiB (0 to skip), --concurrency 16,
+ * Options: --objects N (0 to skip), --size 4KiB, --big 1GiB (0 to skip), --concurrency 16,
  * --runs 5 (medians), --big-runs 3, --count 500 (objects of the request-counting run; 0 to skip),
  * --rss 10000,50000,100000 ('' to skip), --skip-rclone, --write (write bench/migrate/RESULTS.md).
  *
@@ -215,7 +215,7 @@ try {
   say();
 
   const small = join(work, 'small');
-  await writeFiles(small, objects, size);
+  if (objects > 0) await writeFiles(small, objects, size);
   const smallRunners = { stowage: stowageRunner(), rclone: rcloneRunner() };
   if (countObjects > 0) {
     const countDir = join(work, 'count');
@@ -246,9 +246,11 @@ try {
         `${(t / o).toFixed(2)}× | ${cpu('clientCpu')} | ${cpu('serverCpu')} |`,
     );
   };
-  const smallRuns = await alternate(smallRunners, small, runs);
-  row(`${objects} × ${values.size} local → S3`, (s) => `${(objects / s).toFixed(0)} obj/s`, smallRuns);
-  await rm(small, { recursive: true, force: true });
+  if (objects > 0) {
+    const smallRuns = await alternate(smallRunners, small, runs);
+    row(`${objects} × ${values.size} local → S3`, (s) => `${(objects / s).toFixed(0)} obj/s`, smallRuns);
+    await rm(small, { recursive: true, force: true });
+  }
 
   if (big > 0) {
     const bigDir = join(work, 'big');

@@ -1,23 +1,27 @@
 /**
- * Benchmark of the encryption middleware:
- * `npx tsx bench/encryption/run.ts [GiB=1] [runs=5] [chunkSize=64KiB]`.
+ * Benchmark of the encryption middleware, both directions:
+ * `npx tsx bench/encryption/run.ts [GiB=1] [runs=5] [chunkSize=64KiB] [readPiece=1MiB]`.
  *
- * A. Transforms: the middleware's EncryptStream / DecryptStream (64 KiB
- *    chunks, one GCM seal per chunk) vs a raw node:crypto AES-256-GCM
- *    Transform (one cipher over the whole stream), each in the same pipeline
- *    source -> transform -> discarding Writable, over the same 1 MiB source
- *    chunks (encrypt) or the same stored ciphertext pieces (decrypt).
+ * A. Transforms: the middleware's EncryptStream / DecryptStream (one GCM
+ *    seal per chunk) vs a raw node:crypto AES-256-GCM Transform (one cipher
+ *    over the whole stream), each in the same pipeline
+ *    source -> transform -> discarding Writable, over the same 1 MiB
+ *    plaintext pieces (encrypt) or the stored ciphertext served in the same
+ *    `readPiece` slices (decrypt).
  * B. End to end: `storage.write()` / `storage.stream()` through
- *    `encryption()` into a sink backend (which keeps the 1 GiB ciphertext
- *    once, as the pieces it arrived in), vs the same sink written and read
- *    through the raw single-cipher Transform.
+ *    `encryption()` over a sink backend (bench/encryption/sink.ts: keeps
+ *    bodies in 16 MiB slabs, serves `readPiece` slices), vs the same sink
+ *    written and read through the raw single-cipher Transform. Writes go to
+ *    `discard/` keys (counted, not kept) so both sides pay the same sink cost.
  * C. Range: bytes the inner backend serves for a 1 MiB range of the 1 GiB object.
  *
- * Variants alternate within each run; medians of wall-clock and of CPU time
- * (user + system of this process) are reported. On a shared machine the CPU
- * figures are the steadier ones.
+ * Variants alternate within each run (the order flips every run); medians
+ * of wall-clock and of CPU time (user + system of this process, including
+ * GC threads) are reported. On a shared machine the CPU figures are the
+ * steadier ones; the load average is printed before and after.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseSize } from '../../src/core/units.js';
@@ -32,6 +36,7 @@ const MiB = 2 ** 20;
 const totalBytes = Math.round(Number(process.argv[2] ?? 1) * GiB);
 const runs = Number(process.argv[3] ?? 5);
 const chunkSize = parseSize(process.argv[4] ?? '64KiB', 'chunkSize');
+const readPiece = parseSize(process.argv[5] ?? '1MiB', 'readPiece');
 const sourceChunk = randomBytes(MiB);
 const sourceChunks = Math.ceil(totalBytes / MiB);
 const key = randomBytes(32);
@@ -98,7 +103,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function compare(variants: Record<string, () => Promise<unknown>>): Promise<Record<string, Timing>> {
   const timings: Record<string, Timing[]> = {};
   for (let r = 0; r < runs; r++) {
-    for (const [name, fn] of Object.entries(variants)) (timings[name] ??= []).push(await time(fn));
+    const order = Object.entries(variants);
+    if (r % 2 === 1) order.reverse();
+    for (const [name, fn] of order) (timings[name] ??= []).push(await time(fn));
   }
   const out: Record<string, Timing> = {};
   for (const [name, list] of Object.entries(timings)) {
@@ -115,8 +122,15 @@ function report(label: string, raw: Timing, ours: Timing): string[] {
   });
 }
 
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
 async function main() {
-  const sink = new ChunkSink();
+  const loadBefore = load();
+  const started = new Date().toISOString();
+  const sink = new ChunkSink(readPiece);
   const storage = encryption({ keys: { k1: key }, currentKey: 'k1' }, { chunkSize })(sink);
   await storage.write('big', plaintext());
   await sink.write('raw-big', plaintext().pipe(rawCipher(false)));
@@ -138,10 +152,11 @@ async function main() {
     ours: () => pipeline(plaintext(), new EncryptStream({ header, dataKey }), discard({ bytes: 0 })),
   });
   const sealedPieces = sink.piecesOf('big');
+  const rawSealedPieces = sink.piecesOf('raw-big');
   const unwrapper = keyringWrapper({ k1: key }, 'k1', undefined);
   const decA = await compare({
     raw: () =>
-      pipeline(Readable.from(sealedPieces, { objectMode: false }), rawCipher(true), discard({ bytes: 0 })),
+      pipeline(Readable.from(rawSealedPieces, { objectMode: false }), rawCipher(true), discard({ bytes: 0 })),
     ours: async () => {
       const counter = { bytes: 0 };
       const decrypting = new DecryptStream({
@@ -175,7 +190,8 @@ async function main() {
   const budget = MiB + 2 * chunkSize;
 
   const lines = [
-    `encryption benchmark: ${(totalBytes / GiB).toFixed(2)} GiB (ciphertext ${stored.size} bytes), chunkSize ${chunkSize / 1024} KiB, medians of ${runs} runs, node ${process.version}`,
+    `encryption benchmark: ${(totalBytes / GiB).toFixed(2)} GiB (ciphertext ${stored.size} bytes), chunkSize ${chunkSize / 1024} KiB, read pieces ${readPiece / 1024} KiB, sink ${process.env.STOWAGE_BENCH_SINK === 'pieces' ? 'pieces' : 'slabs'}, medians of ${runs} runs, node ${process.version}`,
+    `started ${started}, load average (1/5/15 min) before: ${loadBefore}, after: ${load()}`,
     '',
     '| measure | clock | raw AES-256-GCM | encryption() | ratio |',
     '|---|---|---|---|---|',

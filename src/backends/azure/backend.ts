@@ -28,7 +28,7 @@ import { resolveRange } from '../../core/range.js';
 import { type AzureConnection, type AzureSdk, connect, loadSdk } from './client.js';
 import { copyBlob } from './copy.js';
 import { deleteBlobs } from './delete.js';
-import { emptyStream, wrapDownload } from './download.js';
+import { collectDownload, type DownloadStreamOptions, emptyStream, wrapDownload } from './download.js';
 import { azureErrorCode, isBlobAbsent, toAzureError } from './errors.js';
 import { encodeMetadata, normalizeTier, toObjectInfo, totalSize } from './info.js';
 import { listBlobs } from './list.js';
@@ -105,15 +105,31 @@ export class AzureBackend extends BaseBackend {
   }
 
   protected async doStream(key: string, options: ReadOptions): Promise<Readable> {
+    const opened = await this.openDownload(key, options, 'stream');
+    return opened === undefined ? emptyStream() : wrapDownload(opened.body, opened.options);
+  }
+
+  /** Reads straight from the SDK body into one buffer (no second stream), resuming drops like `stream`. */
+  protected override async doRead(key: string, options: ReadOptions): Promise<Uint8Array> {
+    const opened = await this.openDownload(key, options, 'read');
+    return opened === undefined ? new Uint8Array(0) : collectDownload(opened.body, opened.options);
+  }
+
+  /** Sends the GET; `undefined` when the answer is empty (empty blob or zero-length range). */
+  private async openDownload(
+    key: string,
+    options: ReadOptions,
+    operation: 'read' | 'stream',
+  ): Promise<{ body: NodeJS.ReadableStream; options: DownloadStreamOptions } | undefined> {
     const { container } = await this.ready();
     const client = this.blob(container, key, options.version);
     const range = options.range;
-    const context = this.context('stream', key);
+    const context = this.context(operation, key);
     if (range?.length === 0) {
       // A zero-length range has no HTTP form: check the object and the offset, then yield nothing.
       const info = await this.doStat(key, options);
       resolveRange(range, info.size);
-      return emptyStream();
+      return undefined;
     }
     try {
       const offset = range?.offset ?? 0;
@@ -134,24 +150,27 @@ export class AzureBackend extends BaseBackend {
           resolveRange(range, total);
         }
       }
-      if (body === undefined) return emptyStream();
+      if (body === undefined) return undefined;
       const length = response.contentLength ?? 0;
-      return wrapDownload(body, {
-        idleTimeoutMs: this.settings.idleTimeoutMs,
-        signal: options.signal,
-        context,
-        length,
-        retries: this.settings.downloadRetries,
-        reopen: async (delivered) => {
-          const rest = await client.download(offset + delivered, length - delivered, {
-            abortSignal: options.signal,
-            conditions: { ifMatch: response.etag },
-            maxRetryRequests: 0,
-            customerProvidedKey: this.cpk,
-          });
-          return rest.readableStreamBody;
+      return {
+        body,
+        options: {
+          idleTimeoutMs: this.settings.idleTimeoutMs,
+          signal: options.signal,
+          context,
+          length,
+          retries: this.settings.downloadRetries,
+          reopen: async (delivered) => {
+            const rest = await client.download(offset + delivered, length - delivered, {
+              abortSignal: options.signal,
+              conditions: { ifMatch: response.etag },
+              maxRetryRequests: 0,
+              customerProvidedKey: this.cpk,
+            });
+            return rest.readableStreamBody;
+          },
         },
-      });
+      };
     } catch (e) {
       if (
         range !== undefined &&
@@ -160,7 +179,7 @@ export class AzureBackend extends BaseBackend {
         // Azure refuses any range on an empty blob; offset 0 of an empty blob is valid and empty.
         const info = await this.doStat(key, options);
         resolveRange(range, info.size);
-        return emptyStream();
+        return undefined;
       }
       throw toAzureError(e, context);
     }

@@ -1,16 +1,18 @@
 /**
- * The download stream handed to callers. It wraps the SDK's body to add what
- * the SDK lacks: resume of a dropped body from the byte reached (Range +
- * If-Match) that also covers connection resets, an idle timeout that only
- * runs while the caller is waiting for data, abort after the headers
+ * Downloads as callers see them. The SDK's body is followed by a pump that
+ * adds what the SDK lacks: resume of a dropped body from the byte reached
+ * (Range + If-Match) that also covers connection resets, an idle timeout that
+ * only runs while the caller is waiting for data, abort after the headers
  * arrived, errors as `StorageError`, and release of the socket when the
- * caller destroys the stream early.
+ * caller stops early. `wrapDownload` hands the pump's bytes out as a stream;
+ * `collectDownload` gathers them for `read()` without a second stream.
  */
+import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { StorageError } from '../../core/errors.js';
 import { type AzureErrorContext, toAzureError } from './errors.js';
 
-/** Options of {@link wrapDownload}. */
+/** Options of {@link wrapDownload} and {@link collectDownload}. */
 export interface DownloadStreamOptions {
   /** Fail with `Timeout` when nothing arrives for this long while the caller reads. 0 = never. */
   idleTimeoutMs: number;
@@ -24,23 +26,41 @@ export interface DownloadStreamOptions {
   reopen(delivered: number): Promise<NodeJS.ReadableStream | undefined>;
 }
 
+/** Where the pump delivers. `push` returns false to ask for a pause. */
+interface Sink {
+  push(chunk: Buffer): boolean;
+  end(): void;
+  fail(error: Error): void;
+}
+
+/** The pump's controls. */
+interface Pump {
+  /** The caller wants data: resume the body and run the idle clock. */
+  want(): void;
+  /** Stops everything and releases the body (its socket). */
+  stop(): void;
+}
+
 /**
- * Wraps the SDK body. A body that drops (connection reset, premature end) is
- * reopened from the byte reached, up to `retries` times; the SDK's own resume
- * does not cover resets on Node 20, where the response's `aborted` event makes
- * it fail with AbortError instead of retrying. Destroying the result destroys
- * the body (and frees its socket).
+ * Follows the SDK body into `sink`. A body that drops (connection reset,
+ * premature end) is reopened from the byte reached, up to `retries` times;
+ * the SDK's own resume does not cover resets on Node 20, where the response's
+ * `aborted` event makes it fail with AbortError instead of retrying.
+ *
+ * The idle clock is one timer per stall, not one per chunk: a chunk only
+ * notes the time, and the timer, when it fires early, re-arms for the rest.
  */
-export function wrapDownload(body: NodeJS.ReadableStream, options: DownloadStreamOptions): Readable {
-  let source: Readable | undefined = body as Readable;
+function pump(body: NodeJS.ReadableStream, options: DownloadStreamOptions, sink: Sink): Pump {
+  let source: Readable | undefined;
   let delivered = 0;
   let retriesLeft = options.retries;
   let wanted = false;
+  let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  const disarm = () => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-  };
+  /** When data last arrived, or when the caller started waiting, whichever is later. */
+  let lastActivity = 0;
+  const idleMs = options.idleTimeoutMs;
+
   const fail = (code: 'Timeout' | 'Aborted' | 'Unavailable', message: string, cause?: unknown) =>
     new StorageError(code, message, {
       backend: 'azure',
@@ -48,6 +68,28 @@ export function wrapDownload(body: NodeJS.ReadableStream, options: DownloadStrea
       key: options.context.key,
       cause,
     });
+  const finish = (error?: Error) => {
+    if (stopped) return;
+    stop();
+    if (error === undefined) sink.end();
+    else sink.fail(error);
+  };
+  const onIdleTimer = () => {
+    timer = undefined;
+    if (stopped || !wanted) return;
+    const quiet = performance.now() - lastActivity;
+    if (quiet >= idleMs) {
+      finish(
+        fail('Timeout', `No data arrived for ${idleMs} ms while downloading; the connection looks stalled.`),
+      );
+      return;
+    }
+    arm(idleMs - quiet);
+  };
+  const arm = (ms: number) => {
+    timer = setTimeout(onIdleTimer, Math.max(1, Math.ceil(ms)));
+    timer.unref?.();
+  };
   const detach = () => {
     const old = source;
     source = undefined;
@@ -59,34 +101,10 @@ export function wrapDownload(body: NodeJS.ReadableStream, options: DownloadStrea
     old.on('error', () => {});
     if (!old.destroyed) old.destroy();
   };
-  const out: Readable = new Readable({
-    highWaterMark: 1024 * 1024,
-    read() {
-      wanted = true;
-      source?.resume();
-      if (options.idleTimeoutMs > 0 && timer === undefined) {
-        timer = setTimeout(() => {
-          out.destroy(
-            fail(
-              'Timeout',
-              `No data arrived for ${options.idleTimeoutMs} ms while downloading; the connection looks stalled.`,
-            ),
-          );
-        }, options.idleTimeoutMs);
-        timer.unref?.();
-      }
-    },
-    destroy(error, callback) {
-      disarm();
-      options.signal?.removeEventListener('abort', onAbort);
-      detach();
-      callback(error);
-    },
-  });
   const onData = (chunk: Buffer) => {
-    disarm();
     delivered += chunk.byteLength;
-    if (!out.push(chunk)) {
+    if (idleMs > 0) lastActivity = performance.now();
+    if (!sink.push(chunk)) {
       wanted = false;
       source?.pause();
     }
@@ -96,36 +114,34 @@ export function wrapDownload(body: NodeJS.ReadableStream, options: DownloadStrea
       resume(new Error(`the body ended after ${delivered} of ${options.length} bytes`));
       return;
     }
-    disarm();
-    detach();
-    out.push(null);
+    finish();
   };
   const onError = (e: unknown) => {
     // An HTTP answer (412 when the object changed, 404, ...) is final; anything else is a dropped body.
     const http = typeof (e as { statusCode?: unknown })?.statusCode === 'number';
     if (!http && delivered < options.length) resume(e);
-    else out.destroy(toAzureError(e, options.context));
+    else finish(toAzureError(e, options.context));
   };
   const resume = (cause: unknown) => {
     detach();
     if (retriesLeft <= 0) {
-      out.destroy(fail('Unavailable', 'The download kept dropping before the end; retry later.', cause));
+      finish(fail('Unavailable', 'The download kept dropping before the end; retry later.', cause));
       return;
     }
     retriesLeft--;
     options.reopen(delivered).then(
       (next) => {
-        if (out.destroyed) {
+        if (stopped) {
           (next as Readable | undefined)?.destroy();
           return;
         }
         if (next === undefined) {
-          out.destroy(fail('Unavailable', 'The resumed download had no body.', cause));
+          finish(fail('Unavailable', 'The resumed download had no body.', cause));
           return;
         }
         attach(next as Readable);
       },
-      (e: unknown) => out.destroy(toAzureError(e, options.context)),
+      (e: unknown) => finish(toAzureError(e, options.context)),
     );
   };
   const attach = (next: Readable) => {
@@ -137,11 +153,76 @@ export function wrapDownload(body: NodeJS.ReadableStream, options: DownloadStrea
     if (wanted) next.resume();
   };
   const onAbort = () => {
-    out.destroy(fail('Aborted', `${options.context.operation} was aborted`, options.signal?.reason));
+    finish(fail('Aborted', `${options.context.operation} was aborted`, options.signal?.reason));
   };
+  function stop() {
+    if (stopped) return;
+    stopped = true;
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    options.signal?.removeEventListener('abort', onAbort);
+    detach();
+  }
+
   attach(body as Readable);
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    want() {
+      if (stopped) return;
+      if (!wanted && idleMs > 0) lastActivity = performance.now();
+      wanted = true;
+      source?.resume();
+      if (idleMs > 0 && timer === undefined) arm(idleMs);
+    },
+    stop,
+  };
+}
+
+/**
+ * Wraps the SDK body in the stream handed to callers. Destroying the result
+ * destroys the body (and frees its socket).
+ */
+export function wrapDownload(body: NodeJS.ReadableStream, options: DownloadStreamOptions): Readable {
+  const out: Readable = new Readable({
+    highWaterMark: 1024 * 1024,
+    read() {
+      control.want();
+    },
+    destroy(error, callback) {
+      control.stop();
+      callback(error);
+    },
+  });
+  const control = pump(body, options, {
+    push: (chunk) => out.push(chunk),
+    end: () => out.push(null),
+    fail: (error) => out.destroy(error),
+  });
   return out;
+}
+
+/**
+ * Reads the whole body into one buffer (for `read()`), with the same resume,
+ * idle timeout and abort as {@link wrapDownload} but no second stream.
+ */
+export function collectDownload(
+  body: NodeJS.ReadableStream,
+  options: DownloadStreamOptions,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    const control = pump(body, options, {
+      push(chunk) {
+        chunks.push(chunk);
+        bytes += chunk.byteLength;
+        return true;
+      },
+      end: () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes)),
+      fail: reject,
+    });
+    control.want();
+  });
 }
 
 /** An empty stream (zero-length ranges, empty blobs). */

@@ -132,4 +132,36 @@ describeWithEmulator('azurite', 'azure downloads', (endpoint) => {
     decide = () => 'forward';
     expect(isStorageError(error, 'Aborted')).toBe(true);
   });
+
+  it('read() of a stalled body fails with Timeout after the idle timeout', async () => {
+    decide = (r) => (isGet(r) ? { stallAfter: 4096 } : 'forward');
+    const error = await backend({ idleTimeout: '300ms', downloadRetries: 0 })
+      .read('data.bin')
+      .catch((e: unknown) => e);
+    decide = () => 'forward';
+    expect(isStorageError(error, 'Timeout')).toBe(true);
+  });
+
+  it('read() aborted after the headers arrived fails with Aborted', async () => {
+    decide = (r) => (isGet(r) ? { stallAfter: 4096 } : 'forward');
+    const controller = new AbortController();
+    const reading = backend()
+      .read('data.bin', { signal: controller.signal })
+      .catch((e: unknown) => e);
+    setTimeout(() => controller.abort(), 300);
+    const error = await reading;
+    decide = () => 'forward';
+    expect(isStorageError(error, 'Aborted')).toBe(true);
+  });
+
+  it('a stream read slowly in pieces keeps its idle clock only while waiting', async () => {
+    decide = () => 'forward';
+    const stream = await backend({ idleTimeout: '150ms' }).stream('data.bin');
+    let bytes = 0;
+    for await (const chunk of stream) {
+      bytes += (chunk as Buffer).byteLength;
+      if (bytes < 512 * 1024) await new Promise((r) => setTimeout(r, 60));
+    }
+    expect(bytes).toBe(data.byteLength);
+  });
 });

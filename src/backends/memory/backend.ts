@@ -17,7 +17,7 @@ import { StorageError, throwIfAborted } from '../../core/errors.js';
 import { compareKeys } from '../../core/keys.js';
 import { resolveRange } from '../../core/range.js';
 import { cloneInfo } from '../../core/info.js';
-import { cloneTable, type ObjectTable, type StoredObject } from './store.js';
+import { cloneTable, copyBytes, type ObjectTable, type StoredObject } from './store.js';
 
 /** What the memory backend can do. */
 export const MEMORY_CAPABILITIES: Capabilities = defineCapabilities({
@@ -91,7 +91,7 @@ export class MemoryBackend extends BaseBackend {
     const object = this.get(key, options);
     const { start, end } = resolveRange(options.range, object.data.byteLength);
     // A copy, so callers cannot change the stored bytes.
-    return object.data.slice(start, end);
+    return copyBytes(object.data, start, end);
   }
 
   protected async doStream(key: string, options: ReadOptions): Promise<Readable> {
@@ -114,7 +114,7 @@ export class MemoryBackend extends BaseBackend {
     options: ResolvedWriteOptions,
   ): Promise<ObjectInfo> {
     this.checkPreconditions(key, options);
-    const data = body.bytes !== undefined ? body.bytes.slice() : await collect(body.stream());
+    const data = body.bytes !== undefined ? copyBytes(body.bytes) : await collect(body.stream());
     throwIfAborted(options.signal, 'write', key);
     // Conditions are checked again after the body arrived: another write may have won meanwhile.
     this.checkPreconditions(key, options);
@@ -175,7 +175,7 @@ export class MemoryBackend extends BaseBackend {
     if (options.ifNotExists && this.table.has(to)) {
       throw new StorageError('AlreadyExists', `An object already exists at ${JSON.stringify(to)}.`);
     }
-    return this.put(to, source.data.slice(), {
+    return this.put(to, copyBytes(source.data), {
       contentType: options.contentType ?? source.info.contentType,
       metadata: { ...(options.metadata ?? source.info.metadata) },
       cacheControl: source.info.cacheControl,

@@ -69,5 +69,13 @@ export function cloneTable(table: ObjectTable): ObjectTable {
 
 /** Deep copy of one object. */
 export function cloneObject(object: StoredObject): StoredObject {
-  return { data: object.data.slice(), info: cloneInfo(object.info) };
+  return { data: copyBytes(object.data), info: cloneInfo(object.info) };
+}
+
+/**
+ * A copy of `bytes` (or of `start..end`). `Buffer#slice` is a view, not a
+ * copy, so a caller's Buffer would otherwise alias the stored object.
+ */
+export function copyBytes(bytes: Uint8Array, start?: number, end?: number): Uint8Array {
+  return Uint8Array.prototype.slice.call(bytes, start, end);
 }

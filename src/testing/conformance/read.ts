@@ -196,10 +196,22 @@ export function readTests(kit: KitContext): void {
 
     kit.it('read returns a copy: changing it does not change the stored object', async (s) => {
       const bytes = randomBytes(64);
+      const original = Uint8Array.from(bytes);
       await s.backend.write(s.key('c'), bytes);
       const first = await s.backend.read(s.key('c'));
       first.fill(0);
-      sameBytes(await s.backend.read(s.key('c')), bytes, 'second read after mutating the first');
+      sameBytes(await s.backend.read(s.key('c')), original, 'second read after mutating the first');
     });
+
+    kit.it(
+      'write keeps its own copy: changing the written buffer afterwards does not change the object',
+      async (s) => {
+        const bytes = randomBytes(64);
+        const original = Uint8Array.from(bytes);
+        await s.backend.write(s.key('w'), bytes);
+        bytes.fill(0);
+        sameBytes(await s.backend.read(s.key('w')), original, 'read after mutating the written buffer');
+      },
+    );
   });
 }

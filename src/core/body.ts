@@ -258,11 +258,15 @@ export function meterWrite(
 
 /**
  * Reads a stream to the end into one Uint8Array. With `maxBytes`, fails with
- * `InvalidArgument` (code overridable) once more than that arrives.
+ * `InvalidArgument` (code overridable) once more than that arrives. A stream
+ * of one chunk returns a view of that chunk unless `fresh` is true, which
+ * always returns memory of its own (for callers that keep the bytes, such as
+ * the memory backend, where a caller's buffer must not alias a stored object).
  */
 export async function collect(
   source: AsyncIterable<Uint8Array | string>,
   maxBytes = Number.POSITIVE_INFINITY,
+  fresh = false,
 ): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   let length = 0;
@@ -280,6 +284,7 @@ export async function collect(
     }
     chunks.push(buf);
   }
+  if (fresh && chunks.length === 1) return Uint8Array.prototype.slice.call(chunks[0]!);
   const out = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }

@@ -114,7 +114,10 @@ export class MemoryBackend extends BaseBackend {
     options: ResolvedWriteOptions,
   ): Promise<ObjectInfo> {
     this.checkPreconditions(key, options);
-    const data = body.bytes !== undefined ? copyBytes(body.bytes) : await collect(body.stream());
+    const data =
+      body.bytes !== undefined
+        ? copyBytes(body.bytes)
+        : await collect(body.stream(), Number.POSITIVE_INFINITY, true);
     throwIfAborted(options.signal, 'write', key);
     // Conditions are checked again after the body arrived: another write may have won meanwhile.
     this.checkPreconditions(key, options);

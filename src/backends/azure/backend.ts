@@ -24,13 +24,12 @@ import type { PreparedBody } from '../../core/body.js';
 import { type Capabilities, defineCapabilities } from '../../core/capabilities.js';
 import { StorageError, throwIfAborted, toStorageError } from '../../core/errors.js';
 import { assertKey } from '../../core/keys.js';
-import { resolveRange } from '../../core/range.js';
 import { type AzureConnection, type AzureSdk, connect, loadSdk } from './client.js';
 import { copyBlob } from './copy.js';
 import { deleteBlobs } from './delete.js';
-import { collectDownload, type DownloadStreamOptions, emptyStream, wrapDownload } from './download.js';
+import { collectDownload, emptyStream, openBlobDownload, wrapDownload } from './download.js';
 import { azureErrorCode, isBlobAbsent, toAzureError } from './errors.js';
-import { encodeMetadata, normalizeTier, toObjectInfo, totalSize } from './info.js';
+import { encodeMetadata, normalizeTier, toObjectInfo } from './info.js';
 import { listBlobs } from './list.js';
 import type { AzureAccountOptions } from './options.js';
 import { SasSigner } from './presign.js';
@@ -115,74 +114,16 @@ export class AzureBackend extends BaseBackend {
     return opened === undefined ? new Uint8Array(0) : collectDownload(opened.body, opened.options);
   }
 
-  /** Sends the GET; `undefined` when the answer is empty (empty blob or zero-length range). */
-  private async openDownload(
-    key: string,
-    options: ReadOptions,
-    operation: 'read' | 'stream',
-  ): Promise<{ body: NodeJS.ReadableStream; options: DownloadStreamOptions } | undefined> {
+  /** Sends the GET (see download.ts); `undefined` when the answer is empty. */
+  private async openDownload(key: string, options: ReadOptions, operation: 'read' | 'stream') {
     const { container } = await this.ready();
-    const client = this.blob(container, key, options.version);
-    const range = options.range;
-    const context = this.context(operation, key);
-    if (range?.length === 0) {
-      // A zero-length range has no HTTP form: check the object and the offset, then yield nothing.
-      const info = await this.doStat(key, options);
-      resolveRange(range, info.size);
-      return undefined;
-    }
-    try {
-      const offset = range?.offset ?? 0;
-      // maxRetryRequests 0: we resume ourselves (see download.ts).
-      const response = await client.download(offset, range?.length, {
-        abortSignal: options.signal,
-        conditions: { ifMatch: options.ifMatch, ifNoneMatch: options.ifNoneMatch },
-        maxRetryRequests: 0,
-        customerProvidedKey: this.cpk,
-      });
-      const body = response.readableStreamBody;
-      if (range !== undefined && range.offset > 0) {
-        // Azurite answers an offset at the end with an empty body where Azure answers 416.
-        const total = totalSize(response.contentRange) ?? response.contentLength;
-        if (total !== undefined && range.offset >= total) {
-          body?.on('error', () => {});
-          (body as Readable | undefined)?.destroy();
-          resolveRange(range, total);
-        }
-      }
-      if (body === undefined) return undefined;
-      const length = response.contentLength ?? 0;
-      return {
-        body,
-        options: {
-          idleTimeoutMs: this.settings.idleTimeoutMs,
-          signal: options.signal,
-          context,
-          length,
-          retries: this.settings.downloadRetries,
-          reopen: async (delivered) => {
-            const rest = await client.download(offset + delivered, length - delivered, {
-              abortSignal: options.signal,
-              conditions: { ifMatch: response.etag },
-              maxRetryRequests: 0,
-              customerProvidedKey: this.cpk,
-            });
-            return rest.readableStreamBody;
-          },
-        },
-      };
-    } catch (e) {
-      if (
-        range !== undefined &&
-        (azureErrorCode(e) === 'InvalidRange' || (e as { statusCode?: number }).statusCode === 416)
-      ) {
-        // Azure refuses any range on an empty blob; offset 0 of an empty blob is valid and empty.
-        const info = await this.doStat(key, options);
-        resolveRange(range, info.size);
-        return undefined;
-      }
-      throw toAzureError(e, context);
-    }
+    return openBlobDownload(this.blob(container, key, options.version), options, {
+      context: this.context(operation, key),
+      idleTimeoutMs: this.settings.idleTimeoutMs,
+      retries: this.settings.downloadRetries,
+      customerProvidedKey: this.cpk,
+      stat: () => this.doStat(key, options),
+    });
   }
 
   protected async doStat(key: string, options: StatOptions): Promise<ObjectInfo> {

@@ -9,8 +9,12 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
+import type { BlobClient, CpkInfo } from '@azure/storage-blob';
+import type { ObjectInfo, ReadOptions } from '../../core/backend.js';
 import { StorageError } from '../../core/errors.js';
-import { type AzureErrorContext, toAzureError } from './errors.js';
+import { resolveRange } from '../../core/range.js';
+import { type AzureErrorContext, azureErrorCode, toAzureError } from './errors.js';
+import { totalSize } from './info.js';
 
 /** Options of {@link wrapDownload} and {@link collectDownload}. */
 export interface DownloadStreamOptions {
@@ -228,4 +232,85 @@ export function collectDownload(
 /** An empty stream (zero-length ranges, empty blobs). */
 export function emptyStream(): Readable {
   return Readable.from([], { objectMode: false });
+}
+
+/** What {@link openBlobDownload} needs from the backend. */
+export interface OpenDownloadContext {
+  context: AzureErrorContext;
+  idleTimeoutMs: number;
+  retries: number;
+  customerProvidedKey: CpkInfo | undefined;
+  /** Stats the object (for zero-length ranges and ranges of empty blobs). */
+  stat(): Promise<ObjectInfo>;
+}
+
+/**
+ * Sends the GET of a read or stream and returns its body with the options
+ * {@link wrapDownload} / {@link collectDownload} need, or `undefined` when
+ * the answer is empty (empty blob or zero-length range). Range errors are
+ * raised as the core's `InvalidArgument`, the same on every backend.
+ */
+export async function openBlobDownload(
+  client: BlobClient,
+  options: ReadOptions,
+  open: OpenDownloadContext,
+): Promise<{ body: NodeJS.ReadableStream; options: DownloadStreamOptions } | undefined> {
+  const range = options.range;
+  if (range?.length === 0) {
+    // A zero-length range has no HTTP form: check the object and the offset, then yield nothing.
+    resolveRange(range, (await open.stat()).size);
+    return undefined;
+  }
+  const offset = range?.offset ?? 0;
+  const customerProvidedKey = open.customerProvidedKey;
+  try {
+    // maxRetryRequests 0: the pump resumes dropped bodies itself.
+    const response = await client.download(offset, range?.length, {
+      abortSignal: options.signal,
+      conditions: { ifMatch: options.ifMatch, ifNoneMatch: options.ifNoneMatch },
+      maxRetryRequests: 0,
+      customerProvidedKey,
+    });
+    const body = response.readableStreamBody;
+    if (range !== undefined && range.offset > 0) {
+      // Azurite answers an offset at the end with an empty body where Azure answers 416.
+      const total = totalSize(response.contentRange) ?? response.contentLength;
+      if (total !== undefined && range.offset >= total) {
+        body?.on('error', () => {});
+        (body as Readable | undefined)?.destroy();
+        resolveRange(range, total);
+      }
+    }
+    if (body === undefined) return undefined;
+    const length = response.contentLength ?? 0;
+    return {
+      body,
+      options: {
+        idleTimeoutMs: open.idleTimeoutMs,
+        signal: options.signal,
+        context: open.context,
+        length,
+        retries: open.retries,
+        reopen: async (delivered) => {
+          const rest = await client.download(offset + delivered, length - delivered, {
+            abortSignal: options.signal,
+            conditions: { ifMatch: response.etag },
+            maxRetryRequests: 0,
+            customerProvidedKey,
+          });
+          return rest.readableStreamBody;
+        },
+      },
+    };
+  } catch (e) {
+    if (
+      range !== undefined &&
+      (azureErrorCode(e) === 'InvalidRange' || (e as { statusCode?: number }).statusCode === 416)
+    ) {
+      // Azure refuses any range on an empty blob; offset 0 of an empty blob is valid and empty.
+      resolveRange(range, (await open.stat()).size);
+      return undefined;
+    }
+    throw toAzureError(e, open.context);
+  }
 }

@@ -100,7 +100,7 @@ describeWithEmulator('azurite', 'azure downloads', (endpoint) => {
     stream.on('error', (e) => errors.push(e));
     stream.destroy();
     const get = proxy.requests.slice(before).find(isGet)!;
-    for (let i = 0; i < 50 && !get.closed; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 250 && !get.closed; i++) await new Promise((r) => setTimeout(r, 20));
     expect(get.closed).toBe(true);
     expect(get.clientLeftEarly).toBe(true);
     expect(errors).toEqual([]);

@@ -19,7 +19,6 @@
  *     --packages=external --outfile=.tmp/bench-middleware.mjs
  *   node --expose-gc .tmp/bench-middleware.mjs 20000 5
  */
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { memory } from '../../src/backends/memory/index.js';
 import type {
@@ -30,23 +29,11 @@ import type {
   StorageBackend,
   WriteOptions,
 } from '../../src/core/backend.js';
-import { ForwardingBackend, layer, type Middleware } from '../../src/core/layer.js';
-import { cache } from '../../src/middleware/cache.js';
-import { observe } from '../../src/middleware/observe.js';
-import { retry } from '../../src/middleware/retry.js';
-import { throttle } from '../../src/middleware/throttle.js';
-import { timeout } from '../../src/middleware/timeout.js';
+import { ForwardingBackend, layer } from '../../src/core/layer.js';
+import { body, CONCURRENCY, KEYS, keyOf, middleware, operations } from './setups.js';
 
 const opsPerRun = Number(process.argv[2] ?? 20_000);
 const runs = Number(process.argv[3] ?? 7);
-const CONCURRENCY = 64;
-const KEYS = 1000;
-// A plain Uint8Array by default: with a Buffer body, memory() stores and
-// returns views of it instead of copies (Buffer#slice makes views), which
-// breaks its contract and skips the copies a correct backend pays for.
-// BODY=buffer measures that path anyway.
-const body = process.env.BODY === 'buffer' ? randomBytes(4096) : new Uint8Array(randomBytes(4096));
-const keyOf = (i: number) => `bench/${(i % KEYS).toString().padStart(4, '0')}.bin`;
 
 /** Adds a fixed latency to each call, like a nearby network store. */
 class Latency extends ForwardingBackend {
@@ -63,29 +50,6 @@ class Latency extends ForwardingBackend {
     return super.write(key, b, o);
   }
 }
-
-const noop = () => {};
-const middleware: Record<string, () => Middleware[]> = {
-  bare: () => [],
-  observe: () => [observe({ onEvent: noop })],
-  retry: () => [retry()],
-  timeout: () => [timeout({ ms: '30s', idleMs: '60s' })],
-  throttle: () => [throttle({ concurrency: 64 })],
-  cache: () => [cache()],
-  stack: () => [
-    observe({ onEvent: noop }),
-    retry(),
-    timeout({ ms: '30s', idleMs: '60s' }),
-    throttle({ concurrency: 64 }),
-    cache(),
-  ],
-};
-
-const operations: Record<string, (s: StorageBackend, i: number) => Promise<unknown>> = {
-  write: (s, i) => s.write(keyOf(i), body),
-  read: (s, i) => s.read(keyOf(i * 7919)),
-  stat: (s, i) => s.stat(keyOf(i * 7919)),
-};
 
 async function opsPerSecond(
   storage: StorageBackend,

@@ -21,6 +21,7 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { azure } from '../../src/backends/azure/index.js';
 import type { StorageBackend } from '../../src/core/backend.js';
 import { azuriteConnectionString, startAzurite } from '../../test/emulators/azurite.js';
+import { drain, streamOf } from '../streams.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const BIG_ROUNDS = Number(process.env.BENCH_BIG_ROUNDS ?? 5);
@@ -31,28 +32,6 @@ const CONCURRENCY = 16;
 const BLOCK_SIZE = 8 * 1024 * 1024;
 const BLOCK_CONCURRENCY = 4;
 const MEMORY_GIB = Number(process.env.BENCH_MEMORY_GIB ?? 1);
-
-/** A stream over `data` in 64 KiB chunks, length unknown to the consumer (as a file or socket would be). */
-function streamOf(data: Buffer): Readable {
-  let offset = 0;
-  return new Readable({
-    read() {
-      if (offset >= data.byteLength) {
-        this.push(null);
-        return;
-      }
-      const end = Math.min(data.byteLength, offset + 64 * 1024);
-      this.push(data.subarray(offset, end));
-      offset = end;
-    },
-  });
-}
-
-async function drain(stream: NodeJS.ReadableStream): Promise<number> {
-  let n = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) n += chunk.byteLength;
-  return n;
-}
 
 async function pool(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
   let next = 0;

@@ -28,7 +28,8 @@ import { type Bucket, Storage } from '@google-cloud/storage';
 import { gcs } from '../../src/backends/gcs/index.js';
 import type { StorageBackend } from '../../src/core/backend.js';
 import { startFakeGcs } from '../../test/emulators/fake-gcs.js';
-import { drain, emulatorCpu, median, pool, streamOf, timed } from './common.js';
+import { drain, streamOf } from '../streams.js';
+import { emulatorCpu, median, pool, timed } from './common.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const BIG_ROUNDS = Number(process.env.BENCH_BIG_ROUNDS ?? 5);

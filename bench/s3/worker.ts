@@ -10,6 +10,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { Upload } from '@aws-sdk/lib-storage';
 import pLimit from 'p-limit';
 import { s3 } from '../../src/backends/s3/index.js';
+import { drain } from '../streams.js';
 
 export type Contender = 'stowage' | 'raw' | 'opendal';
 export type Task = 'upload' | 'download' | 'small-put' | 'small-get';
@@ -65,12 +66,6 @@ function peakRss(): number {
     if (kib) return Number(kib) * 1024;
   } catch {}
   return process.memoryUsage().rss;
-}
-
-async function drain(stream: AsyncIterable<Uint8Array>): Promise<number> {
-  let n = 0;
-  for await (const c of stream) n += c.byteLength;
-  return n;
 }
 
 async function main(): Promise<void> {

@@ -7,13 +7,11 @@
  * process started with `NODE_EXTRA_CA_CERTS=<certPath>`.
  */
 import { execFile } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { AZURITE_ACCOUNT } from './azurite.js';
+import { AZURITE_ACCOUNT, AZURITE_BIN, azuriteArgs } from './azurite.js';
 import { freePort, spawnEmulator, tempDir, waitForPort } from './process.js';
 import type { EmulatorHandle } from './types.js';
-
-const BIN = resolve(process.cwd(), 'node_modules/.bin/azurite-blob');
 
 /** A running HTTPS Azurite: its endpoint (`https://127.0.0.1:<port>/devstoreaccount1`) and the certificate to trust. */
 export interface AzuriteHttpsHandle extends EmulatorHandle {
@@ -48,25 +46,8 @@ export async function startAzuriteHttps(): Promise<AzuriteHttpsHandle> {
     { timeout: 30_000 },
   );
   const spawned = spawnEmulator(
-    BIN,
-    [
-      '--blobHost',
-      '127.0.0.1',
-      '--blobPort',
-      String(port),
-      '--location',
-      location,
-      '--cert',
-      certPath,
-      '--key',
-      keyPath,
-      '--oauth',
-      'basic',
-      '--skipApiVersionCheck',
-      '--silent',
-      '--loose',
-      '--disableTelemetry',
-    ],
+    AZURITE_BIN,
+    azuriteArgs(port, location, ['--cert', certPath, '--key', keyPath, '--oauth', 'basic']),
     { dataDir: location },
   );
   try {

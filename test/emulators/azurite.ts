@@ -16,7 +16,25 @@ export const AZURITE_ACCOUNT = 'devstoreaccount1';
 export const AZURITE_KEY =
   'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
-const BIN = resolve(process.cwd(), 'node_modules/.bin/azurite-blob');
+/** The blob-only Azurite binary installed as a dev dependency. */
+export const AZURITE_BIN = resolve(process.cwd(), 'node_modules/.bin/azurite-blob');
+
+/** Arguments of a blob-only Azurite on 127.0.0.1:`port` with its data in `location`; `extra` go before the common flags. */
+export function azuriteArgs(port: number, location: string, extra: string[] = []): string[] {
+  return [
+    '--blobHost',
+    '127.0.0.1',
+    '--blobPort',
+    String(port),
+    '--location',
+    location,
+    ...extra,
+    '--skipApiVersionCheck',
+    '--silent',
+    '--loose',
+    '--disableTelemetry',
+  ];
+}
 
 /** The connection string for an Azurite blob endpoint such as `http://127.0.0.1:10000/devstoreaccount1`. */
 export function azuriteConnectionString(endpoint: string): string {
@@ -27,22 +45,7 @@ export function azuriteConnectionString(endpoint: string): string {
 export async function startAzurite(): Promise<EmulatorHandle> {
   const port = await freePort();
   const location = await tempDir('azurite');
-  const spawned = spawnEmulator(
-    BIN,
-    [
-      '--blobHost',
-      '127.0.0.1',
-      '--blobPort',
-      String(port),
-      '--location',
-      location,
-      '--skipApiVersionCheck',
-      '--silent',
-      '--loose',
-      '--disableTelemetry',
-    ],
-    { dataDir: location },
-  );
+  const spawned = spawnEmulator(AZURITE_BIN, azuriteArgs(port, location), { dataDir: location });
   const endpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
   try {
     // Any HTTP answer (an auth error included) means the server is up.
@@ -59,10 +62,10 @@ export const emulator: Emulator = {
   envVar: ENDPOINT_VARS.azurite,
   async unavailable() {
     try {
-      await access(BIN);
+      await access(AZURITE_BIN);
       return undefined;
     } catch {
-      return `${BIN} is missing; run \`npm install\` (azurite is a dev dependency)`;
+      return `${AZURITE_BIN} is missing; run \`npm install\` (azurite is a dev dependency)`;
     }
   },
   start: startAzurite,

@@ -20,6 +20,7 @@ export type {
   PresignOptions,
   Progress,
   ReadOptions,
+  ServerSideCopyOptions,
   ServerSideCopySource,
   Signal,
   StatOptions,

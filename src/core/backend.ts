@@ -319,6 +319,12 @@ export interface StorageBackend {
   close(): Promise<void>;
 }
 
+/** Options of {@link ServerSideCopySource.serverSideCopyTo}. */
+export interface ServerSideCopyOptions extends Signal {
+  /** Fail with `AlreadyExists` when the target key exists. @default false */
+  ifNotExists?: boolean;
+}
+
 /**
  * An optional hook an adapter may implement so that `copy` and `migrate`
  * (in `stowage/migrate`) copy to another backend inside the service, with no
@@ -337,6 +343,6 @@ export interface ServerSideCopySource {
     target: StorageBackend,
     fromKey: string,
     toKey: string,
-    options: { signal?: AbortSignal; ifNotExists?: boolean },
+    options: ServerSideCopyOptions,
   ): Promise<ObjectInfo | undefined>;
 }

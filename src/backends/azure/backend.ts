@@ -13,6 +13,7 @@ import type {
   ReadOptions,
   Signal,
   StatOptions,
+  ServerSideCopyOptions,
 } from '../../core/backend.js';
 import {
   BaseBackend,
@@ -305,7 +306,7 @@ export class AzureBackend extends BaseBackend {
     target: StorageBackend,
     fromKey: string,
     toKey: string,
-    options: { signal?: AbortSignal; ifNotExists?: boolean } = {},
+    options: ServerSideCopyOptions = {},
   ): Promise<ObjectInfo | undefined> {
     if (!(target instanceof AzureBackend) || this.cpk !== undefined || target.cpk !== undefined)
       return undefined;

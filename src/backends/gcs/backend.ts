@@ -14,6 +14,7 @@ import type {
   ReadOptions,
   Signal,
   StatOptions,
+  ServerSideCopyOptions,
 } from '../../core/backend.js';
 import {
   BaseBackend,
@@ -289,7 +290,7 @@ export class GcsBackend extends BaseBackend {
     target: StorageBackend,
     fromKey: string,
     toKey: string,
-    options: { signal?: AbortSignal; ifNotExists?: boolean } = {},
+    options: ServerSideCopyOptions = {},
   ): Promise<ObjectInfo | undefined> {
     if (!(target instanceof GcsBackend) || !sameConnection(this.options, target.options)) return undefined;
     assertKey(fromKey, 'copy');

@@ -13,6 +13,7 @@ import type {
   Signal,
   StatOptions,
   StorageBackend,
+  ServerSideCopyOptions,
 } from '../../core/backend.js';
 import {
   BaseBackend,
@@ -368,7 +369,7 @@ export class S3Backend extends BaseBackend {
     target: StorageBackend,
     fromKey: string,
     toKey: string,
-    options: { signal?: AbortSignal; ifNotExists?: boolean } = {},
+    options: ServerSideCopyOptions = {},
   ): Promise<ObjectInfo | undefined> {
     return serverSideCopy(this, target, fromKey, toKey, options);
   }

@@ -4,7 +4,7 @@
  * connection, so the service itself can read the source and write the target
  * and no byte passes through this process.
  */
-import type { ObjectInfo, StorageBackend } from '../../core/backend.js';
+import type { ObjectInfo, ServerSideCopyOptions, StorageBackend } from '../../core/backend.js';
 import { StorageError, throwIfAborted } from '../../core/errors.js';
 import { assertKey } from '../../core/keys.js';
 import { S3Backend } from './backend.js';
@@ -54,7 +54,7 @@ export async function serverSideCopy(
   target: StorageBackend,
   fromKey: string,
   toKey: string,
-  options: { signal?: AbortSignal; ifNotExists?: boolean },
+  options: ServerSideCopyOptions,
 ): Promise<ObjectInfo | undefined> {
   if (!(target instanceof S3Backend) || !sameConnection(source.options, target.options)) return undefined;
   if (options.ifNotExists && !target.capabilities.conditionalWrite) return undefined;

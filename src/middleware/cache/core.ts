@@ -69,7 +69,9 @@ const WARM_CONCURRENCY = 4;
 /** The cache behind every backend one `cache()` middleware wraps. */
 export class CacheCore {
   private readonly backends: { ns: string; backend: StorageBackend }[] = [];
-  private readonly flights = new Map<string, Flight>();
+  /** Fetches in flight, by entry id: whole reads and stats apart (no id strings built per miss). */
+  private readonly readFlights = new Map<string, Flight>();
+  private readonly statFlights = new Map<string, Flight>();
   private readonly listings = new ListingCache();
   private hits = 0;
   private misses = 0;
@@ -177,12 +179,14 @@ export class CacheCore {
     signal?: AbortSignal,
     count = true,
   ): Promise<{ info: ObjectInfo; data: Uint8Array }> {
-    const entry = await this.lookup(ns, key, backend, true, signal, count);
+    const id = this.id(ns, key);
+    // Nothing held at all (the usual miss, e.g. after a write): no lookup to await.
+    const absent = this.store instanceof MemoryEntryStore && this.store.peek(id) === undefined;
+    const entry = absent ? undefined : await this.lookup(ns, key, backend, true, signal, count);
     if (entry?.data !== undefined) return { info: entry.info, data: entry.data };
     if (count) this.misses++;
     if (entry !== undefined) return { info: entry.info, data: await backend.read(key, { signal }) };
-    const id = this.id(ns, key);
-    const fetched = await this.fly(`r${id}`, id, signal, async () => {
+    const fetched = await this.fly(this.readFlights, id, signal, async () => {
       // stat first: the etag pins the read (so bytes and info agree) and the size decides the bypass.
       const info = await backend.stat(key);
       // Too large: only the info is cached, so the next read skips the stat.
@@ -209,11 +213,12 @@ export class CacheCore {
     backend: StorageBackend,
     signal?: AbortSignal,
   ): Promise<ObjectInfo> {
-    const entry = await this.lookup(ns, key, backend, false, signal);
+    const id = this.id(ns, key);
+    const absent = this.store instanceof MemoryEntryStore && this.store.peek(id) === undefined;
+    const entry = absent ? undefined : await this.lookup(ns, key, backend, false, signal);
     if (entry !== undefined) return entry.info;
     this.misses++;
-    const id = this.id(ns, key);
-    const fetched = await this.fly(`s${id}`, id, signal, async () => ({
+    const fetched = await this.fly(this.statFlights, id, signal, async () => ({
       info: await backend.stat(key),
       cacheable: true,
     }));
@@ -266,13 +271,12 @@ export class CacheCore {
    */
   invalidate(ns: string, key: string): Promise<void> | undefined {
     const id = this.id(ns, key);
-    if (this.flights.size > 0) {
-      for (const flightId of [`r${id}`, `s${id}`]) {
-        const flight = this.flights.get(flightId);
-        if (flight !== undefined) {
-          flight.invalidated = true;
-          this.flights.delete(flightId);
-        }
+    for (const flights of [this.readFlights, this.statFlights]) {
+      if (flights.size === 0) continue;
+      const flight = flights.get(id);
+      if (flight !== undefined) {
+        flight.invalidated = true;
+        flights.delete(id);
       }
     }
     this.listings.invalidate(ns, key);
@@ -301,8 +305,10 @@ export class CacheCore {
   async clear(olderThanMs?: number): Promise<void> {
     const cutoff = olderThanMs === undefined ? undefined : this.settings.clock.now() - olderThanMs;
     if (cutoff === undefined) {
-      for (const flight of this.flights.values()) flight.invalidated = true;
-      this.flights.clear();
+      for (const flights of [this.readFlights, this.statFlights]) {
+        for (const flight of flights.values()) flight.invalidated = true;
+        flights.clear();
+      }
     }
     this.listings.clear(cutoff);
     await this.store.clear(cutoff);
@@ -342,34 +348,41 @@ export class CacheCore {
     await this.safe(() => this.store.flush());
   }
 
-  /** Runs (or joins) the fetch for `flightId`; stores its result unless invalidated meanwhile. */
-  private async fly(
-    flightId: string,
+  /**
+   * Runs (or joins) the fetch for `id` in `flights`; stores its result unless
+   * invalidated meanwhile. The in-memory store takes it synchronously, with
+   * no further promise hop.
+   */
+  private fly(
+    flights: Map<string, Flight>,
     id: string,
     signal: AbortSignal | undefined,
     fetch: () => Promise<Fetched>,
   ): Promise<Fetched> {
-    let flight = this.flights.get(flightId);
+    let flight = flights.get(id);
     if (flight === undefined) {
       const current: Flight = { invalidated: false, promise: undefined as never };
       current.promise = fetch().then(
-        async (fetched) => {
-          if (this.flights.get(flightId) === current) this.flights.delete(flightId);
-          if (fetched.cacheable && !current.invalidated) {
-            const entry: CacheEntry = { info: fetched.info, storedAt: this.settings.clock.now(), hits: 0 };
-            const data = fetched.data;
-            if (data !== undefined && data.byteLength <= this.settings.maxObjectSize) entry.data = data;
-            await this.safe(() => this.store.set(id, entry));
+        (fetched) => {
+          if (flights.get(id) === current) flights.delete(id);
+          if (!fetched.cacheable || current.invalidated) return fetched;
+          const entry: CacheEntry = { info: fetched.info, storedAt: this.settings.clock.now(), hits: 0 };
+          const data = fetched.data;
+          if (data !== undefined && data.byteLength <= this.settings.maxObjectSize) entry.data = data;
+          const store = this.store;
+          if (store instanceof MemoryEntryStore) {
+            store.put(id, entry);
+            return fetched;
           }
-          return fetched;
+          return this.safe(() => store.set(id, entry)).then(() => fetched);
         },
         (e: unknown) => {
-          if (this.flights.get(flightId) === current) this.flights.delete(flightId);
+          if (flights.get(id) === current) flights.delete(id);
           throw e;
         },
       );
       flight = current;
-      this.flights.set(flightId, flight);
+      flights.set(id, flight);
     }
     return untilAborted(flight.promise, signal);
   }

@@ -84,6 +84,11 @@ export class MemoryEntryStore implements EntryStore {
   }
 
   async set(id: string, entry: CacheEntry): Promise<void> {
+    this.put(id, entry);
+  }
+
+  /** {@link set}, synchronously. */
+  put(id: string, entry: CacheEntry): void {
     this.drop(id);
     if (entrySize(entry) > this.maxSize) return; // could never fit
     this.entries.set(id, entry);

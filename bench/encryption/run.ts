@@ -15,7 +15,9 @@
  *    `discard/` keys (counted, not kept) so both sides pay the same sink cost.
  * C. Range: bytes the inner backend serves for a 1 MiB range of the 1 GiB object.
  *
- * Variants alternate within each run (the order flips every run); medians
+ * Variants alternate within each run (the order flips every run); each
+ * starts from a freshly collected heap and its timing ends with a full
+ * collection, so it pays for its own garbage and no other. Medians
  * of wall-clock and of CPU time (user + system of this process, including
  * GC threads) are reported. On a shared machine the CPU figures are the
  * steadier ones; the load average is printed before and after.
@@ -24,6 +26,8 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { parseSize } from '../../src/core/units.js';
 import { encryption } from '../../src/middleware/encryption.js';
 import { DecryptStream, EncryptStream } from '../../src/middleware/encryption/chunks.js';
@@ -88,10 +92,28 @@ interface Timing {
   cpu: number;
 }
 
+/**
+ * A full collection, from `--expose-gc` when given, else enabled here: V8
+ * allows turning the flag on at run time and fetching `gc` from a new context.
+ */
+const collect: () => void =
+  (globalThis as { gc?: () => void }).gc ??
+  (() => {
+    setFlagsFromString('--expose-gc');
+    return runInNewContext('gc') as () => void;
+  })();
+
+/**
+ * Times `fn` from a clean heap, and charges it the collection of its own
+ * garbage: without the final `collect()`, the garbage one variant leaves is
+ * collected while the next one runs, and whichever runs second pays for it.
+ */
 async function time(fn: () => Promise<unknown>): Promise<Timing> {
+  collect();
   const cpu0 = process.cpuUsage();
   const start = performance.now();
   await fn();
+  collect();
   const wall = performance.now() - start;
   const cpu = process.cpuUsage(cpu0);
   return { wall, cpu: (cpu.user + cpu.system) / 1000 };

@@ -36,7 +36,6 @@ import type {
   ObjectInfo,
   PresignedRequest,
   PresignOptions,
-  Progress,
   ReadOptions,
   Signal,
   StatOptions,
@@ -49,7 +48,7 @@ import { isStorageError, StorageError, toStorageError } from '../core/errors.js'
 import { ForwardingBackend, type Middleware } from '../core/layer.js';
 import { RetryBudget, type RetryPolicyOptions, retrying } from '../core/retry-policy.js';
 import { type Duration, parseDuration, parseSize, type Size } from '../core/units.js';
-import { ReplayableBody } from './retry/replay.js';
+import { isReplayable, monotonic, ReplayableBody } from './retry/replay.js';
 import { resumeDecision, resumingStream } from './retry/resume.js';
 
 /** Settings of the retry budget (a token bucket shared by the calls through one backend). */
@@ -156,26 +155,6 @@ export function retry(options: RetryOptions = {}): Middleware {
     };
     return new RetryBackend(next, policy, maxBufferedBody, options.resumeStreams === true);
   };
-}
-
-/** Forwards progress events only while they do not go backwards (a retry starts again from 0). */
-function monotonic(onProgress: ((p: Progress) => void) | undefined): ((p: Progress) => void) | undefined {
-  // Anything but a function is passed on as is, for the backend to reject.
-  if (typeof onProgress !== 'function') return onProgress;
-  let highest = -1;
-  return (p) => {
-    if (p.loaded < highest) return;
-    highest = p.loaded;
-    onProgress(p);
-  };
-}
-
-function isReplayable(body: Body): boolean {
-  return (
-    typeof body === 'string' ||
-    body instanceof Uint8Array ||
-    (typeof Blob !== 'undefined' && body instanceof Blob)
-  );
 }
 
 class RetryBackend extends ForwardingBackend {

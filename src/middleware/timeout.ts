@@ -19,7 +19,7 @@
  * the caller's); the caller's own abort still rejects with `Aborted`.
  */
 import { getEventListeners } from 'node:events';
-import { pipeline, type Readable, Transform } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { z } from 'zod';
 import type {
   Body,
@@ -44,7 +44,8 @@ import { assertKey } from '../core/keys.js';
 import { ForwardingBackend, type Middleware } from '../core/layer.js';
 import { type Duration, parseDuration } from '../core/units.js';
 import { BatchedCall, DeadlineBatch } from './timeout/batch.js';
-import { idleGuardedStream } from './timeout/idle.js';
+import { idleGuardedStream, progressWatch } from './timeout/idle.js';
+import { listWithDeadlines } from './timeout/list.js';
 import { type Timer, TimerWheel } from './timeout/timers.js';
 
 /** Options of {@link timeout}. */
@@ -322,28 +323,9 @@ class TimeoutBackend extends ForwardingBackend {
       const idle = this.idleTimers.timer(() =>
         expire(this.timeoutError('write', key, `made no progress on the body for ${this.idleMs} ms`)),
       );
-      let flowing = false;
       // Every chunk that passes restarts the idle timer; a source that stops
       // producing, or a backend that stops taking (backpressure), lets it fire.
-      const activity = new Transform({
-        transform(chunk, _encoding, callback) {
-          if (!flowing) {
-            flowing = true;
-            deadline.stop();
-          }
-          idle.start();
-          callback(null, chunk);
-        },
-        flush(callback) {
-          idle.stop();
-          deadline.start();
-          callback();
-        },
-        destroy(error, callback) {
-          idle.stop();
-          callback(error);
-        },
-      });
+      const activity = progressWatch(idle, deadline);
       pipeline(prepared.stream(), activity, () => {});
       return this.next
         .write(key, activity, { ...options, size: prepared.size, signal })
@@ -364,45 +346,12 @@ class TimeoutBackend extends ForwardingBackend {
   }
 
   override list(prefix?: string, options?: ListOptions): AsyncIterable<Entry> {
-    return { [Symbol.asyncIterator]: () => this.listEntries(prefix, options) };
-  }
-
-  private async *listEntries(prefix: string | undefined, options?: ListOptions): AsyncGenerator<Entry> {
-    const callerSignal = options?.signal;
-    const controller = new AbortController();
-    const signal = callerSignal ? AbortSignal.any([callerSignal, controller.signal]) : controller.signal;
-    const entries = this.next.list(prefix, { ...options, signal })[Symbol.asyncIterator]();
-    let timedOut = false;
-    try {
-      for (;;) {
-        let rejectWait: (e: StorageError) => void = () => {};
-        const expired = new Promise<never>((_, reject) => {
-          rejectWait = reject;
-        });
-        const timer = this.deadlines.timer(() => {
-          if (callerSignal?.aborted) return;
-          timedOut = true;
-          const error = this.timeoutError('list', prefix, `waited over ${this.ms} ms for the next entry`);
-          controller.abort(error);
-          rejectWait(error);
-        });
-        timer.start();
-        const step = entries.next();
-        step.catch(() => {});
-        let result: IteratorResult<Entry>;
-        try {
-          result = await Promise.race([step, expired]);
-        } finally {
-          timer.stop();
-        }
-        if (result.done) return;
-        yield result.value;
-      }
-    } finally {
-      // After a timeout the inner iterator may be stuck in a request; do not wait for it.
-      const closing = entries.return?.();
-      if (closing && !timedOut) await closing.catch(() => {});
-    }
+    return {
+      [Symbol.asyncIterator]: () =>
+        listWithDeadlines(this.next, prefix, options, this.deadlines, () =>
+          this.timeoutError('list', prefix, `waited over ${this.ms} ms for the next entry`),
+        ),
+    };
   }
 
   override delete(key: string, options?: DeleteOptions): Promise<void> {

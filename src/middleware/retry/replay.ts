@@ -8,6 +8,7 @@
  * This is how `retry` never sends a truncated body.
  */
 import { Readable } from 'node:stream';
+import type { Body, Progress } from '../../core/backend.js';
 import { StorageError } from '../../core/errors.js';
 
 /** A streamed body that each retry attempt can read again from its start. */
@@ -111,4 +112,27 @@ export class ReplayableBody {
     })();
     return this.pending;
   }
+}
+
+/** Forwards progress events only while they do not go backwards (a retry starts again from 0). */
+export function monotonic(
+  onProgress: ((p: Progress) => void) | undefined,
+): ((p: Progress) => void) | undefined {
+  // Anything but a function is passed on as is, for the backend to reject.
+  if (typeof onProgress !== 'function') return onProgress;
+  let highest = -1;
+  return (p) => {
+    if (p.loaded < highest) return;
+    highest = p.loaded;
+    onProgress(p);
+  };
+}
+
+/** Whether a body can be sent again as it is (bytes, strings and Blobs; not streams). */
+export function isReplayable(body: Body): boolean {
+  return (
+    typeof body === 'string' ||
+    body instanceof Uint8Array ||
+    (typeof Blob !== 'undefined' && body instanceof Blob)
+  );
 }

@@ -1,7 +1,7 @@
 /** The idle timeout of read streams: no bytes for `idleMs` while the consumer wants some. */
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { StorageError } from '../../core/errors.js';
-import type { TimerWheel } from './timers.js';
+import type { Timer, TimerWheel } from './timers.js';
 
 /**
  * Wraps a read stream so that it fails with `makeError()` when the consumer
@@ -44,4 +44,33 @@ export function idleGuardedStream(
   });
   source.pause();
   return out;
+}
+
+/**
+ * A pass-through for a streamed write body that watches its progress: the
+ * first chunk stops the call's `deadline` (a large upload is bounded by
+ * `idle`, not by the deadline), every chunk restarts `idle`, and the body's
+ * end stops `idle` and starts the deadline again for the backend's answer.
+ */
+export function progressWatch(idle: Timer, deadline: Timer): Transform {
+  let flowing = false;
+  return new Transform({
+    transform(chunk, _encoding, callback) {
+      if (!flowing) {
+        flowing = true;
+        deadline.stop();
+      }
+      idle.start();
+      callback(null, chunk);
+    },
+    flush(callback) {
+      idle.stop();
+      deadline.start();
+      callback();
+    },
+    destroy(error, callback) {
+      idle.stop();
+      callback(error);
+    },
+  });
 }

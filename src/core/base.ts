@@ -24,20 +24,12 @@ import type {
   WriteOptions,
 } from './backend.js';
 import { collect, meter, meterWrite, type PreparedBody, prepareBody } from './body.js';
-import { guessContentType } from './content-type.js';
 import type { Capabilities } from './capabilities.js';
 import { isStorageError, StorageError, throwIfAborted, toStorageError } from './errors.js';
 import { assertKey, assertPrefix, compareKeys } from './keys.js';
 import { groupByDelimiter } from './list.js';
-import {
-  checkKnownOptions,
-  normalizeCopyOptions,
-  normalizeMetadata,
-  OPTION_NAMES,
-  presignSeconds,
-} from './options.js';
-import { assertRange } from './range.js';
-import { parseSize } from './units.js';
+import { checkKnownOptions, normalizeCopyOptions, OPTION_NAMES, presignSeconds } from './options.js';
+import { checkCopy, checkRead, requireCapability, resolveWriteOptions, unsupportedError } from './checks.js';
 
 /** List options after validation: every field settled. */
 export interface ResolvedListOptions {
@@ -166,7 +158,7 @@ export abstract class BaseBackend implements StorageBackend {
 
   async read(key: string, options: ReadOptions = {}): Promise<Uint8Array> {
     return this.run('read', key, options.signal, async () => {
-      this.checkRead(key, options, OPTION_NAMES.read, 'read');
+      checkRead(this, key, options, OPTION_NAMES.read, 'read');
       if (options.onProgress === undefined) return this.doRead(key, options);
       // With progress, read through a metered stream so events arrive as bytes do.
       const stream = await this.stream(key, options);
@@ -176,7 +168,7 @@ export abstract class BaseBackend implements StorageBackend {
 
   async stream(key: string, options: ReadOptions = {}): Promise<Readable> {
     return this.run('stream', key, options.signal, async () => {
-      this.checkRead(key, options, OPTION_NAMES.read, 'stream');
+      checkRead(this, key, options, OPTION_NAMES.read, 'stream');
       const source = await this.doStream(key, options);
       if (options.onProgress === undefined) return source;
       const counter = meter({ onProgress: options.onProgress });
@@ -192,7 +184,7 @@ export abstract class BaseBackend implements StorageBackend {
     return this.run('write', key, options.signal, async () => {
       assertKey(key, 'write');
       checkKnownOptions(options, OPTION_NAMES.write, 'write');
-      const resolved = this.resolveWriteOptions(key, options);
+      const resolved = resolveWriteOptions(this, key, options);
       const prepared = prepareBody(body, resolved.size);
       if (prepared.size !== undefined && prepared.size > this.capabilities.maxObjectSize) {
         throw new StorageError(
@@ -226,7 +218,7 @@ export abstract class BaseBackend implements StorageBackend {
 
   async stat(key: string, options: StatOptions = {}): Promise<ObjectInfo> {
     return this.run('stat', key, options.signal, async () => {
-      this.checkRead(key, options, OPTION_NAMES.stat, 'stat');
+      checkRead(this, key, options, OPTION_NAMES.stat, 'stat');
       return this.doStat(key, options);
     });
   }
@@ -288,7 +280,7 @@ export abstract class BaseBackend implements StorageBackend {
     return this.run('delete', key, options.signal, async () => {
       assertKey(key, 'delete');
       checkKnownOptions(options, OPTION_NAMES.delete, 'delete');
-      if (options.version !== undefined) this.require('versioning', 'delete', 'versions', key);
+      if (options.version !== undefined) requireCapability(this, 'versioning', 'delete', 'versions', key);
       return this.doDelete(key, options);
     });
   }
@@ -321,14 +313,14 @@ export abstract class BaseBackend implements StorageBackend {
 
   async copy(from: string, to: string, options: CopyOptions = {}): Promise<ObjectInfo> {
     return this.run('copy', from, options.signal, async () => {
-      this.checkCopy(from, to, options, 'copy');
+      checkCopy(this, from, to, options, 'copy');
       return this.doCopy(from, to, normalizeCopyOptions(options));
     });
   }
 
   async move(from: string, to: string, options: CopyOptions = {}): Promise<ObjectInfo> {
     return this.run('move', from, options.signal, async () => {
-      this.checkCopy(from, to, options, 'move');
+      checkCopy(this, from, to, options, 'move');
       return this.doMove(from, to, normalizeCopyOptions(options));
     });
   }
@@ -347,7 +339,7 @@ export abstract class BaseBackend implements StorageBackend {
         throw new StorageError('InvalidArgument', '`method` must be "GET" or "PUT".');
       }
       const seconds = presignSeconds(options.expiresIn);
-      this.require('presign', 'presign', 'presigned URLs', key);
+      requireCapability(this, 'presign', 'presign', 'presigned URLs', key);
       return this.doPresign(key, {
         method: options.method,
         expiresIn: seconds,
@@ -364,109 +356,7 @@ export abstract class BaseBackend implements StorageBackend {
 
   /** A `StorageError('Unsupported')` that names the missing capability. */
   protected unsupported(operation: string, what: string, key?: string): StorageError {
-    return new StorageError('Unsupported', `The ${this.kind} backend does not support ${what}.`, {
-      backend: this.kind,
-      operation,
-      key,
-    });
-  }
-
-  private require(flag: keyof Capabilities, operation: string, what: string, key?: string): void {
-    if (this.capabilities[flag] !== true) throw this.unsupported(operation, what, key);
-  }
-
-  private checkRead(
-    key: string,
-    options: ReadOptions | StatOptions,
-    allowed: ReadonlySet<string>,
-    operation: string,
-  ): void {
-    assertKey(key, operation);
-    checkKnownOptions(options, allowed, operation);
-    const range = (options as ReadOptions).range;
-    if (range !== undefined) {
-      assertRange(range);
-      this.require('rangeRead', operation, 'range reads', key);
-    }
-    if (options.ifMatch !== undefined || options.ifNoneMatch !== undefined) {
-      this.require('conditionalRead', operation, 'conditional reads (ifMatch / ifNoneMatch)', key);
-    }
-    if (options.version !== undefined) this.require('versioning', operation, 'versions', key);
-    const onProgress = (options as ReadOptions).onProgress;
-    if (onProgress !== undefined && typeof onProgress !== 'function') {
-      throw new StorageError('InvalidArgument', '`onProgress` must be a function.');
-    }
-  }
-
-  private resolveWriteOptions(key: string, options: WriteOptions): ResolvedWriteOptions {
-    checkString(options.contentType, 'contentType');
-    checkString(options.cacheControl, 'cacheControl');
-    checkString(options.contentDisposition, 'contentDisposition');
-    checkString(options.contentEncoding, 'contentEncoding');
-    checkString(options.storageClass, 'storageClass');
-    checkString(options.ifMatch, 'ifMatch');
-    if (options.size !== undefined && (!Number.isSafeInteger(options.size) || options.size < 0)) {
-      throw new StorageError(
-        'InvalidArgument',
-        `\`size\` must be a non-negative integer; got ${options.size}.`,
-      );
-    }
-    if (
-      options.concurrency !== undefined &&
-      (!Number.isInteger(options.concurrency) || options.concurrency < 1)
-    ) {
-      throw new StorageError('InvalidArgument', '`concurrency` must be a positive integer.');
-    }
-    if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
-      throw new StorageError('InvalidArgument', '`onProgress` must be a function.');
-    }
-    // One literal of one fixed shape, every field present. A rest/spread copy
-    // of the caller's object (`{ ...rest }`) comes out of V8's slow path as an
-    // object whose shape differs per call site and that every backend then
-    // reads field by field: measured at ~6 µs more per write once the
-    // caller's options object is non-empty.
-    const resolved: ResolvedWriteOptions = {
-      contentType: options.contentType ?? guessContentType(key),
-      metadata: options.metadata === undefined ? undefined : normalizeMetadata(options.metadata),
-      cacheControl: options.cacheControl,
-      contentDisposition: options.contentDisposition,
-      contentEncoding: options.contentEncoding,
-      ifNotExists: options.ifNotExists,
-      ifMatch: options.ifMatch,
-      size: options.size,
-      storageClass: options.storageClass,
-      partSize:
-        options.partSize === undefined
-          ? undefined
-          : parseSize(options.partSize, 'partSize', 'InvalidArgument'),
-      concurrency: options.concurrency,
-      signal: options.signal,
-      onProgress: options.onProgress,
-    };
-    if (resolved.metadata !== undefined && Object.keys(resolved.metadata).length > 0) {
-      this.require('metadata', 'write', 'custom metadata', key);
-    }
-    if (options.ifNotExists !== undefined && typeof options.ifNotExists !== 'boolean') {
-      throw new StorageError('InvalidArgument', '`ifNotExists` must be a boolean.');
-    }
-    if (options.ifNotExists === true && options.ifMatch !== undefined) {
-      throw new StorageError('InvalidArgument', '`ifNotExists` and `ifMatch` cannot be combined.');
-    }
-    if (options.ifNotExists === true || options.ifMatch !== undefined) {
-      this.require('conditionalWrite', 'write', 'conditional writes (ifNotExists / ifMatch)', key);
-    }
-    if (options.storageClass !== undefined) this.require('storageClass', 'write', 'storage classes', key);
-    return resolved;
-  }
-
-  private checkCopy(from: string, to: string, options: CopyOptions, operation: string): void {
-    assertKey(from, operation);
-    assertKey(to, operation);
-    checkKnownOptions(options, OPTION_NAMES.copy, operation);
-    if (options.ifNotExists === true) {
-      this.require('conditionalWrite', operation, 'conditional writes (ifNotExists)', to);
-    }
-    if (options.storageClass !== undefined) this.require('storageClass', operation, 'storage classes', to);
+    return unsupportedError(this.kind, operation, what, key);
   }
 
   /** Runs one operation: abort check first, every rejection normalised. */
@@ -501,13 +391,6 @@ export abstract class BaseBackend implements StorageBackend {
 }
 
 export { checkKnownOptions, normalizeMetadata } from './options.js';
-
-/** Throws `InvalidArgument` unless `value` is a string or undefined. */
-function checkString(value: unknown, name: string): void {
-  if (value !== undefined && typeof value !== 'string') {
-    throw new StorageError('InvalidArgument', `\`${name}\` must be a string.`);
-  }
-}
 
 /** A PreparedBody over an already open stream (used by the default copy). */
 export function preparedStream(stream: Readable, size: number | undefined): PreparedBody {

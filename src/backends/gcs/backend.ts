@@ -69,7 +69,7 @@ export class GcsBackend extends BaseBackend {
   private readonly options: ResolvedGcsOptions;
   private client: Promise<Storage> | undefined;
   private bucketHandle: Bucket | undefined;
-  // Keep-alive sockets for downloads, owned by this backend and closed by close().
+  // Keep-alive sockets for downloads and chunked uploads, owned by this backend and closed by close().
   private agent: HttpAgent | HttpsAgent | undefined;
 
   constructor(options: ResolvedGcsOptions) {
@@ -188,6 +188,7 @@ export class GcsBackend extends BaseBackend {
     options: ResolvedWriteOptions,
   ): Promise<ObjectInfo> {
     const file = await this.file(key);
+    const storage = await this.storage();
     const metadata = await this.call(
       'write',
       key,
@@ -198,6 +199,8 @@ export class GcsBackend extends BaseBackend {
           validation: this.options.validation,
           storageClass: this.options.storageClass,
           userProject: this.options.userProject,
+          agent: this.agentFor(storage.apiEndpoint),
+          maxRetries: this.options.maxRetries ?? 3,
         }),
       options.ifNotExists === true,
     );

@@ -38,7 +38,7 @@ export interface DownloadTarget {
 }
 
 /** An error shaped like the SDK's `ApiError`, so `mapGcsError` reads it the same way. */
-class DownloadError extends Error {
+export class HttpApiError extends Error {
   constructor(
     message: string,
     readonly code: number,
@@ -69,7 +69,7 @@ function mediaUrl(target: DownloadTarget, options: ReadOptions): URL {
 }
 
 /** Authorization headers, unless the endpoint is an emulator the SDK would not authenticate to. */
-async function authHeaders(storage: Storage, url: URL): Promise<Record<string, string>> {
+export async function authHeaders(storage: Storage, url: URL): Promise<Record<string, string>> {
   const service = storage as Storage & { customEndpoint?: boolean; useAuthWithCustomEndpoint?: boolean };
   if (service.customEndpoint === true && service.useAuthWithCustomEndpoint !== true) return {};
   const headers = await storage.authClient.getRequestHeaders(url.href);
@@ -90,7 +90,8 @@ function send(
   });
 }
 
-async function readErrorBody(response: IncomingMessage): Promise<DownloadError> {
+/** Reads an error response (up to 64 KiB of it) into an `ApiError`-shaped error. */
+export async function readErrorBody(response: IncomingMessage): Promise<HttpApiError> {
   const chunks: Buffer[] = [];
   let length = 0;
   for await (const chunk of response as AsyncIterable<Buffer>) {
@@ -99,17 +100,18 @@ async function readErrorBody(response: IncomingMessage): Promise<DownloadError> 
   }
   const text = Buffer.concat(chunks).toString('utf8');
   let message = text.trim() || `HTTP ${response.statusCode}`;
-  let errors: DownloadError['errors'];
+  let errors: HttpApiError['errors'];
   try {
-    const parsed = JSON.parse(text) as { error?: { message?: string; errors?: DownloadError['errors'] } };
+    const parsed = JSON.parse(text) as { error?: { message?: string; errors?: HttpApiError['errors'] } };
     if (parsed.error?.message) message = parsed.error.message;
     errors = parsed.error?.errors;
   } catch {}
   const status = response.statusCode ?? 0;
-  return new DownloadError(message, status, errors, { status, headers: response.headers });
+  return new HttpApiError(message, status, errors, { status, headers: response.headers });
 }
 
-const RETRYABLE_NETWORK = new Set([
+/** Network error codes after which a request is worth retrying. */
+export const RETRYABLE_NETWORK = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
   'EPIPE',
@@ -166,9 +168,9 @@ export async function openDownload(
 }
 
 /** Exponential backoff with full jitter: up to 250 ms, 500 ms, 1 s, ... */
-function backoff(attempt: number, signal?: AbortSignal): Promise<void> {
+export function backoff(attempt: number, signal?: AbortSignal, operation = 'read'): Promise<void> {
   const ms = Math.random() * 250 * 2 ** attempt;
-  return abortableSleep(ms, signal, 'read was aborted');
+  return abortableSleep(ms, signal, `${operation} was aborted`);
 }
 
 /** Wraps a whole-object response in a checksum check when GCS sent the hash. */
@@ -223,7 +225,10 @@ async function validated(
   return response.pipe(check);
 }
 
-async function makeHasher(kind: 'crc32c' | 'md5'): Promise<{ update(b: Buffer): void; digest(): string }> {
+/** A CRC32C (the SDK's, base64 like GCS reports it) or MD5 (base64) hasher. */
+export async function makeHasher(
+  kind: 'crc32c' | 'md5',
+): Promise<{ update(b: Buffer): void; digest(): string }> {
   if (kind === 'md5') {
     const md5 = createHash('md5');
     return { update: (b) => md5.update(b), digest: () => md5.digest('base64') };

@@ -5,8 +5,9 @@
  * A resumable session streams the body in one request by default (as the SDK
  * does; the fastest way, with memory bounded by stream buffers). With a
  * `partSize` (per write or on the backend) it goes in chunks of that size
- * instead: each chunk can be retried, at the cost of about two chunks of
- * memory and one round trip per chunk.
+ * instead (`chunked.ts`, the adapter's own requests): each chunk can be
+ * retried, at the cost of at most two chunk buffers and one round trip per
+ * chunk.
  *
  * Either way the object is created only when the request that carries the
  * end of the body completes, and that happens only after the source ended
@@ -16,6 +17,8 @@
  * their own after a week.
  */
 import { once } from 'node:events';
+import type { Agent as HttpAgent } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type {
@@ -27,6 +30,7 @@ import type {
 import type { PreparedBody } from '../../core/body.js';
 import type { ResolvedWriteOptions } from '../../core/base.js';
 import { StorageError } from '../../core/errors.js';
+import { uploadChunked } from './chunked.js';
 import { CHUNK_QUANTUM } from './options.js';
 import { generationOf } from './info.js';
 
@@ -38,6 +42,10 @@ export interface UploadSettings {
   validation: 'crc32c' | 'md5' | false;
   storageClass?: string;
   userProject?: string;
+  /** The backend's keep-alive sockets, for the requests of chunked uploads. */
+  agent: HttpAgent | HttpsAgent;
+  /** Retries of one chunk of a chunked upload on 408, 429, 5xx and network errors. */
+  maxRetries: number;
 }
 
 /**
@@ -104,10 +112,25 @@ export async function upload(
     ...(settings.userProject !== undefined ? { userProject: settings.userProject } : {}),
   };
   if (!simple) {
-    const chunkSize = chunkSizeOf(options, settings);
-    if (chunkSize !== undefined) streamOptions.chunkSize = chunkSize;
     // A known length lets GCS check it; the SDK reads it from the metadata.
     if (size !== undefined) (metadata as FileMetadata & { contentLength?: number }).contentLength = size;
+    const chunkSize = chunkSizeOf(options, settings);
+    if (chunkSize !== undefined) {
+      return uploadChunked(
+        {
+          file,
+          agent: settings.agent,
+          chunkSize,
+          validation: settings.validation,
+          maxRetries: settings.maxRetries,
+          metadata,
+          ...(preconditionOpts !== undefined ? { preconditionOpts } : {}),
+          ...(settings.userProject !== undefined ? { userProject: settings.userProject } : {}),
+          ...(options.signal !== undefined ? { signal: options.signal } : {}),
+        },
+        body,
+      );
+    }
   }
   const sink = file.createWriteStream(streamOptions);
   // Streamed bodies are cut by the core on abort; in-memory ones are cut here.

@@ -27,7 +27,7 @@ import { listTree } from './list.js';
 import { moveFile } from './move.js';
 import { MetaStore, statEtag, toInfo } from './meta.js';
 import { closeFdNow, type KeyPath, RootPaths, readFd } from './paths.js';
-import { fstatFd, readWholeFile } from './read.js';
+import { checkConditions, fstatFd, readWholeFile } from './read.js';
 import { atomicWrite, copyInto, pruneEmptyDirs, syncPath } from './write.js';
 
 /** What the local backend can do. */
@@ -382,30 +382,5 @@ export class LocalBackend extends BaseBackend {
     const error = fsError(e, key, intent);
     error.backend ??= this.kind;
     return error;
-  }
-}
-
-/** Throws `PreconditionFailed` when `ifMatch` / `ifNoneMatch` reject the etag. */
-function checkConditions(
-  key: string,
-  etag: string,
-  options: { ifMatch?: string; ifNoneMatch?: string },
-): void {
-  if (options.ifMatch !== undefined && options.ifMatch !== etag) {
-    throw new StorageError(
-      'PreconditionFailed',
-      `The object at ${describeKey(key)} does not have etag ${options.ifMatch}.`,
-      { key },
-    );
-  }
-  if (options.ifNoneMatch !== undefined && (options.ifNoneMatch === etag || options.ifNoneMatch === '*')) {
-    throw new StorageError(
-      'PreconditionFailed',
-      `The object at ${describeKey(key)} still has etag ${etag}.`,
-      {
-        key,
-        status: 304,
-      },
-    );
   }
 }

@@ -8,6 +8,8 @@
 import type { BigIntStats } from 'node:fs';
 import { fstat } from 'node:fs';
 import { promisify } from 'node:util';
+import { StorageError } from '../../core/errors.js';
+import { describeKey } from '../../core/keys.js';
 import { closeFdNow, type RootPaths, readFd } from './paths.js';
 
 /** fstat of a plain descriptor, as a promise. */
@@ -50,5 +52,30 @@ export async function readWholeFile(paths: RootPaths, path: string, key: string)
   } finally {
     if (spare.length < MAX_SPARE_BUFFERS) spare.push(first);
     closeFdNow(fd);
+  }
+}
+
+/** Throws `PreconditionFailed` when `ifMatch` / `ifNoneMatch` reject the etag. */
+export function checkConditions(
+  key: string,
+  etag: string,
+  options: { ifMatch?: string; ifNoneMatch?: string },
+): void {
+  if (options.ifMatch !== undefined && options.ifMatch !== etag) {
+    throw new StorageError(
+      'PreconditionFailed',
+      `The object at ${describeKey(key)} does not have etag ${options.ifMatch}.`,
+      { key },
+    );
+  }
+  if (options.ifNoneMatch !== undefined && (options.ifNoneMatch === etag || options.ifNoneMatch === '*')) {
+    throw new StorageError(
+      'PreconditionFailed',
+      `The object at ${describeKey(key)} still has etag ${etag}.`,
+      {
+        key,
+        status: 304,
+      },
+    );
   }
 }

@@ -33,6 +33,7 @@ import { customerKeyFields, encryptionFields, infoFromHead } from './info.js';
 import { listObjects } from './list.js';
 import type { ResolvedS3Options } from './options.js';
 import { presignRequest } from './presign.js';
+import { guardBody } from './response.js';
 import { serverSideCopy } from './server-side.js';
 import { upload } from './upload.js';
 
@@ -159,33 +160,16 @@ export class S3Backend extends BaseBackend {
     }
   }
 
-  /**
-   * Makes the response body itself the stream callers get (no extra stream
-   * hop): errors it is destroyed with become StorageErrors, an abort
-   * destroys it, and destroying it early closes the response and its socket.
-   */
   private guard(body: Readable, key: string, signal: AbortSignal | undefined): Readable {
-    const destroyBody = body._destroy.bind(body);
-    // Node emits the error handed to _destroy's callback: map it on the way out.
-    body._destroy = (error, callback) =>
-      destroyBody(error, (e) => callback(e ? this.fail(e, 'read', key) : e));
-    if (signal !== undefined) {
-      const onAbort = () =>
-        body.destroy(
-          new StorageError('Aborted', 'read was aborted', {
-            backend: this.kind,
-            operation: 'read',
-            key,
-            cause: signal.reason,
-          }),
-        );
-      if (signal.aborted) onAbort();
-      else {
-        signal.addEventListener('abort', onAbort, { once: true });
-        body.once('close', () => signal.removeEventListener('abort', onAbort));
-      }
-    }
-    return body;
+    return guardBody(
+      body,
+      signal,
+      (e) => this.fail(e, 'read', key),
+      () => ({
+        backend: this.kind,
+        key,
+      }),
+    );
   }
 
   protected async doStat(key: string, options: StatOptions): Promise<ObjectInfo> {

@@ -11,13 +11,15 @@
  *   store), which shows what that cost means next to real I/O.
  *
  * Runs alternate between setups so drift in the machine's load hits each
- * alike; medians of the runs are compared. Target: ≥ 0.8× bare.
+ * alike, and the setups take turns going first; medians of the runs are
+ * compared. Target: ≥ 0.8× bare. Seven runs (the default) give each of the
+ * seven setups one turn at every position.
  *
  * For figures that match the published build, bundle first (tsx adds a
  * `__name` call to every closure, which inflates per-call costs):
  *   npx esbuild bench/middleware/run.ts --bundle --platform=node --format=esm \
  *     --packages=external --outfile=.tmp/bench-middleware.mjs
- *   node --expose-gc .tmp/bench-middleware.mjs 20000 5
+ *   node --expose-gc .tmp/bench-middleware.mjs 20000 7
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { memory } from '../../src/backends/memory/index.js';
@@ -94,9 +96,14 @@ async function measure(
     for (const op of Object.values(operations)) await opsPerSecond(storage, op, Math.min(n, 2000)); // warm-up
   }
   const results: Record<string, Record<string, number[]>> = {};
+  const order = [...backends];
   for (let run = 0; run < runs; run++) {
+    // The setups take turns going first: the first run after the operation
+    // changes pays for the change (re-optimised code, the previous
+    // operation's leftovers), and a fixed order charged it to `bare` alone.
+    const turn = [...order.slice(run % order.length), ...order.slice(0, run % order.length)];
     for (const [opName, op] of Object.entries(operations)) {
-      for (const [name, storage] of backends) {
+      for (const [name, storage] of turn) {
         ((results[opName] ??= {})[name] ??= []).push(await opsPerSecond(storage, op, n));
       }
     }

@@ -1,5 +1,7 @@
 /** Small helpers of the gcs benchmark. */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 /** Runs `task(0..count-1)` with at most `concurrency` at once. */
 export async function pool(
@@ -56,4 +58,34 @@ export function emulatorCpu(port: string): () => number {
       return Number.NaN;
     }
   };
+}
+
+/** What `rss-child.ts` prints: one upload's memory (MiB) and time (ms). */
+export interface RssResult {
+  side: 'stowage' | 'raw';
+  partSize?: string;
+  peakMiB: number;
+  baseMiB: number;
+  startPeakMiB: number;
+  ms: number;
+}
+
+/** Peak RSS of a child process streaming `mib` MiB through one side (in `partSize` chunks when given). */
+export function peakRss(
+  endpoint: string,
+  bucket: string,
+  mib: number,
+  side: 'stowage' | 'raw',
+  partSize?: string,
+): RssResult {
+  const child = fileURLToPath(new URL('./rss-child.ts', import.meta.url));
+  const out = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', child, endpoint, bucket, String(mib), side, ...(partSize ? [partSize] : [])],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    },
+  );
+  return JSON.parse(out.trim().split('\n').at(-1)!);
 }

@@ -19,17 +19,15 @@
  * (env BENCH_ROUNDS, BENCH_BIG_ROUNDS, BENCH_BIG_MIB, BENCH_RSS_MIB to change the sizes;
  * STOWAGE_TEST_GCS_ENDPOINT to use a running emulator instead).
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { type Bucket, Storage } from '@google-cloud/storage';
 import { gcs } from '../../src/backends/gcs/index.js';
 import type { StorageBackend } from '../../src/core/backend.js';
 import { startFakeGcs } from '../../test/emulators/fake-gcs.js';
 import { drain, streamOf } from '../streams.js';
-import { emulatorCpu, median, pool, timed } from './common.js';
+import { emulatorCpu, median, pool, peakRss, type RssResult, timed } from './common.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const BIG_ROUNDS = Number(process.env.BENCH_BIG_ROUNDS ?? 5);
@@ -111,35 +109,6 @@ const SCENARIOS: { name: Scenario; label: string; bytes: number; rounds: number 
     rounds: ROUNDS,
   },
 ];
-
-interface RssResult {
-  side: 'stowage' | 'raw';
-  partSize?: string;
-  peakMiB: number;
-  baseMiB: number;
-  startPeakMiB: number;
-  ms: number;
-}
-
-/** Peak RSS of a child process streaming `mib` MiB through one side (in `partSize` chunks when given). */
-function peakRss(
-  endpoint: string,
-  bucket: string,
-  mib: number,
-  side: 'stowage' | 'raw',
-  partSize?: string,
-): RssResult {
-  const child = fileURLToPath(new URL('./rss-child.ts', import.meta.url));
-  const out = execFileSync(
-    process.execPath,
-    ['--import', 'tsx', child, endpoint, bucket, String(mib), side, ...(partSize ? [partSize] : [])],
-    {
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
-    },
-  );
-  return JSON.parse(out.trim().split('\n').at(-1)!);
-}
 
 async function main(): Promise<void> {
   const given = process.env.STOWAGE_TEST_GCS_ENDPOINT;
@@ -262,6 +231,7 @@ function report(rows: Row[], rss: RssResult[], load: number[][]): string {
     'What each side does:',
     '- raw: `file.createWriteStream({ resumable: true })` (one streaming request, CRC32C), `file.createReadStream()`, `file.save(buf, { resumable: false })`, `file.download()`.',
     '- stowage: `write(stream)` (unknown length → one streaming resumable request, CRC32C; a failed or aborted source never finalises the object), `stream()` (own media request, CRC32C checked), `write(bytes)` (one request), `read()`.',
+    '- memory rows with chunks: raw `createWriteStream({ resumable: true, chunkSize })`; stowage `write(stream, { partSize })`, which runs the resumable protocol itself (one `PUT` per chunk from two chunk buffers allocated once, CRC32C in `X-Goog-Hash`).',
     '',
   ];
   return lines.join('\n');

@@ -114,6 +114,19 @@ describeWithEmulator('gcs', 'gcs chunked uploads (partSize) on fake-gcs-server',
     expect(info).toMatchObject({ metadata: { owner: 'team-a' }, cacheControl: 'no-cache' });
   });
 
+  it('checks MD5 instead of CRC32C with validation: md5, and sends no hash with validation: false', async () => {
+    proxy = await startSessionProxy({ target: endpoint });
+    for (const validation of ['md5', false] as const) {
+      const backend = gcs({ bucket, apiEndpoint: proxy.endpoint, partSize: '256KiB', validation });
+      const body = randomBytes(2 * CHUNK + 1);
+      await backend.write(`validation-${validation}.bin`, streamOf(body));
+      await expectStored(`validation-${validation}.bin`, body);
+      const hash = proxy.requests.at(-1)?.hash;
+      if (validation === 'md5') expect(hash).toMatch(/^md5=[A-Za-z0-9+/]{22}==$/);
+      else expect(hash).toBeUndefined();
+    }
+  });
+
   it('reports monotonic progress up to the total, known or not', async () => {
     const body = randomBytes(4 * CHUNK + 99);
     for (const size of [undefined, body.byteLength]) {

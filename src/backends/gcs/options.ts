@@ -57,7 +57,11 @@ export interface GcsOptions {
   validation?: 'crc32c' | 'md5' | false;
   /** Fail a read stream with `Timeout` when no byte arrives for this long. @default none */
   readIdleTimeout?: Duration;
-  /** How many times the SDK retries a failed idempotent request. @default 3 */
+  /**
+   * How many times a failed idempotent request is retried (by the SDK, by
+   * this adapter's own downloads, and per chunk of an upload with
+   * `partSize`). @default 3
+   */
   maxRetries?: number;
 }
 

@@ -44,7 +44,8 @@ export function httpBody(response: BlobDownloadResponseParsed): NodeJS.ReadableS
     typeof wrapper.removeSourceEventHandlers !== 'function' ||
     wrapper.offset !== wrapper.start ||
     wrapper.readableLength > 0 ||
-    wrapper.destroyed
+    wrapper.destroyed ||
+    (http as Readable).readableEnded
   ) {
     return wrapper;
   }

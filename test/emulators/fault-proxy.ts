@@ -18,14 +18,8 @@
  * // ...
  * await proxy.stop();
  */
-import {
-  type IncomingMessage,
-  request as httpRequest,
-  type Server,
-  type ServerResponse,
-  createServer,
-} from 'node:http';
-import type { Socket } from 'node:net';
+import { type IncomingMessage, request as httpRequest, type ServerResponse } from 'node:http';
+import { startLoopbackServer } from './loopback-server.js';
 
 /** Probability (0..1) of each fault per request. Reset/answer faults are exclusive and must sum to ≤ 1. */
 export interface FaultRates {
@@ -152,7 +146,6 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     delayed: 0,
     faults: { resetRequest: 0, resetResponse: 0, slowDown: 0, tooManyRequests: 0, serverError: 0 },
   };
-  const sockets = new Set<Socket>();
 
   /** Draws this request's fate; two draws per request keep the schedule stable when rates change. */
   function draw(): { fault?: FaultKind; delay: boolean; cut: number } {
@@ -253,30 +246,15 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     }
   }
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch(() => req.socket.destroy());
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const server = await startLoopbackServer(handle);
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: server.endpoint,
     stats,
     setFaults(next) {
       validate(next);
       faults = { ...next };
     },
-    async stop() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    stop: () => server.stop(),
   };
 }

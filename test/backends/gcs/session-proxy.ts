@@ -13,8 +13,8 @@
  *
  * Chunk bodies are gathered in memory (tests send a few MiB).
  */
-import { createServer, type IncomingMessage, request as httpRequest, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { type IncomingMessage, request as httpRequest, type ServerResponse } from 'node:http';
+import { startLoopbackServer } from '../../emulators/loopback-server.js';
 
 /**
  * What happens to one chunk PUT:
@@ -81,7 +81,6 @@ export async function startSessionProxy(options: SessionProxyOptions): Promise<S
   // Bytes fake-gcs-server holds per session, from its last 308; the answer that finalised a session.
   const persisted = new Map<string, number>();
   const finalised = new Map<string, Upstream>();
-  const sockets = new Set<Socket>();
   let dataPuts = 0;
   let endpoint = '';
 
@@ -195,25 +194,7 @@ export async function startSessionProxy(options: SessionProxyOptions): Promise<S
     reply(res, upstream);
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => req.socket.destroy());
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  endpoint = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  return {
-    endpoint,
-    requests,
-    async stop() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const server = await startLoopbackServer(handle);
+  endpoint = server.endpoint;
+  return { endpoint, requests, stop: () => server.stop() };
 }

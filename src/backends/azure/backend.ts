@@ -26,7 +26,7 @@ import { type Capabilities, defineCapabilities } from '../../core/capabilities.j
 import { StorageError, throwIfAborted, toStorageError } from '../../core/errors.js';
 import { assertKey } from '../../core/keys.js';
 import { type AzureConnection, type AzureSdk, connect, loadSdk } from './client.js';
-import { copyBlob } from './copy.js';
+import { copyBlob, settleCopyTier } from './copy.js';
 import { deleteBlobs } from './delete.js';
 import { collectDownload, emptyStream, openBlobDownload, wrapDownload } from './download.js';
 import { azureErrorCode, isBlobAbsent, toAzureError } from './errors.js';
@@ -359,15 +359,10 @@ export class AzureBackend extends BaseBackend {
       throw error;
     }
     const info = await target.doStat(to, { signal: options.signal });
-    const tier = normalizeTier(options.storageClass);
-    if (tier !== undefined && info.storageClass !== tier) {
-      // Azurite marks the tier of a copy as inferred; setting it again makes it explicit (a no-op on Azure).
-      try {
-        await destination.setAccessTier(tier, { abortSignal: options.signal });
-      } catch (e) {
-        throw toAzureError(e, target.context('copy', to));
-      }
-      info.storageClass = tier;
+    try {
+      await settleCopyTier(destination, info, normalizeTier(options.storageClass), options.signal);
+    } catch (e) {
+      throw toAzureError(e, target.context('copy', to));
     }
     return { info, sourceEtag };
   }

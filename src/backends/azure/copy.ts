@@ -7,7 +7,7 @@
  * overwritten mid-copy fails the copy instead of mixing versions.
  */
 import type { BlobClient, BlobGetPropertiesResponse, BlobRequestConditions } from '@azure/storage-blob';
-import type { CopyOptions } from '../../core/backend.js';
+import type { CopyOptions, ObjectInfo } from '../../core/backend.js';
 import { StorageError } from '../../core/errors.js';
 import type { AzureConnection } from './client.js';
 import { encodeMetadata } from './info.js';
@@ -91,4 +91,22 @@ async function sourceUrl(source: BlobClient, context: CopyContext, signal?: Abor
   if (context.connection.sharedKey === undefined) return source.url;
   const { query } = await context.signer.sas(source, 'r', 3600, signal);
   return `${source.url.split('?')[0]}?${query}`;
+}
+
+/**
+ * Sets `tier` on a copy whose info shows another, and records it in `info`:
+ * Azurite marks the tier of a copy as inferred, and setting it again makes it
+ * explicit (a no-op on Azure).
+ */
+export async function settleCopyTier(
+  destination: BlobClient,
+  info: ObjectInfo,
+  tier: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (tier === undefined || info.storageClass === tier) return;
+  await destination.setAccessTier(tier as Parameters<BlobClient['setAccessTier']>[0], {
+    abortSignal: signal,
+  });
+  info.storageClass = tier;
 }

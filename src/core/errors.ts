@@ -188,6 +188,8 @@ const SECRET_PATTERNS: [RegExp, string][] = [
     '$1$2[REDACTED]',
   ],
   // Google signed URLs
+  // GCS resumable session URIs: the session id alone authorises uploads to it
+  [/((?:^|[?&])upload_id=)[^&\s"']+/gi, '$1[REDACTED]'],
   [/(X-Goog-(?:Signature|Credential)=)[^&\s"']+/gi, '$1[REDACTED]'],
   // PEM private keys
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, '[REDACTED PRIVATE KEY]'],
@@ -198,7 +200,7 @@ const SECRET_PATTERNS: [RegExp, string][] = [
 /**
  * Replaces anything that looks like a credential in `text` with `[REDACTED]`:
  * account keys, SAS signatures, AWS signatures and session tokens, private
- * keys, bearer tokens.
+ * keys, bearer tokens, GCS resumable session ids.
  */
 export function redact(text: string): string {
   let out = text;

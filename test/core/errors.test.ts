@@ -128,6 +128,11 @@ describe('redact', () => {
       'https://storage.googleapis.com/b/o?X-Goog-Signature=0a1b2c3d4e&X-Goog-Credential=sa%40p.iam',
       ['0a1b2c3d4e', 'sa%40p.iam'],
     ],
+    [
+      'GCS resumable session URI',
+      'PUT https://storage.googleapis.com/upload/storage/v1/b/b/o?uploadType=resumable&name=k&upload_id=ADPycdt9SESSION',
+      ['ADPycdt9SESSION'],
+    ],
     ['Bearer token', 'Authorization: Bearer ya29.a0AfH6SMBx', ['ya29.a0AfH6SMBx']],
     ['client secret', 'clientSecret=Zq8Q~abc.def', ['Zq8Q~abc.def']],
   ])('removes %s', (_name, text, secrets) => {

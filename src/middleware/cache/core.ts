@@ -333,7 +333,11 @@ export class CacheCore {
           if (data !== undefined && data.byteLength <= this.settings.maxObjectSize) entry.data = data;
           const store = this.store;
           if (store instanceof MemoryEntryStore) {
-            store.put(id, entry);
+            try {
+              store.put(id, entry);
+            } catch {
+              // As with `safe`: a store failure never fails the call.
+            }
             return fetched;
           }
           return this.safe(() => store.set(id, entry)).then(() => fetched);

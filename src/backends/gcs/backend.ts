@@ -32,7 +32,7 @@ import type { DownloadTarget } from './download.js';
 import { isBucketMissing, mapGcsError } from './errors.js';
 import { generationOf, toObjectInfo } from './info.js';
 import { listObjects } from './list.js';
-import type { ResolvedGcsOptions } from './options.js';
+import { DEFAULT_MAX_RETRIES, type ResolvedGcsOptions } from './options.js';
 import { cannotSign, signingProblem, signUrl } from './presign.js';
 import { conditionFailure, emptyStream, openRead } from './read.js';
 import { sameConnection } from './server-side.js';
@@ -147,7 +147,7 @@ export class GcsBackend extends BaseBackend {
       generation: options.version === undefined ? undefined : generationOf(options.version, 'version'),
       userProject: this.options.userProject,
       validation: this.options.validation,
-      maxRetries: this.options.maxRetries ?? 3,
+      maxRetries: this.options.maxRetries ?? DEFAULT_MAX_RETRIES,
     };
     try {
       return await this.call('read', key, () => openRead(target, options, this.options.readIdleTimeout));
@@ -188,7 +188,6 @@ export class GcsBackend extends BaseBackend {
     options: ResolvedWriteOptions,
   ): Promise<ObjectInfo> {
     const file = await this.file(key);
-    const storage = await this.storage();
     const metadata = await this.call(
       'write',
       key,
@@ -199,8 +198,8 @@ export class GcsBackend extends BaseBackend {
           validation: this.options.validation,
           storageClass: this.options.storageClass,
           userProject: this.options.userProject,
-          agent: this.agentFor(storage.apiEndpoint),
-          maxRetries: this.options.maxRetries ?? 3,
+          agent: this.agentFor(file.storage.apiEndpoint),
+          maxRetries: this.options.maxRetries ?? DEFAULT_MAX_RETRIES,
         }),
       options.ifNotExists === true,
     );

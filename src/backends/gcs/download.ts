@@ -76,17 +76,23 @@ export async function authHeaders(storage: Storage, url: URL): Promise<Record<st
   return { ...(headers as Record<string, string>) };
 }
 
-function send(
+/**
+ * Sends one request over `agent` (`undefined`: Node's default agent for the
+ * URL's scheme) and resolves with the response once its headers arrive.
+ */
+export function send(
   url: URL,
-  agent: HttpAgent | HttpsAgent,
+  agent: HttpAgent | HttpsAgent | undefined,
   headers: Record<string, string>,
   signal?: AbortSignal,
-) {
+  method = 'GET',
+  body?: Buffer,
+): Promise<IncomingMessage> {
   return new Promise<IncomingMessage>((resolve, reject) => {
     const requestFn = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = requestFn(url, { method: 'GET', agent: agent as HttpAgent, headers, signal }, resolve);
+    const req = requestFn(url, { method, agent: agent as HttpAgent | undefined, headers, signal }, resolve);
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 
@@ -111,7 +117,7 @@ export async function readErrorBody(response: IncomingMessage): Promise<HttpApiE
 }
 
 /** Network error codes after which a request is worth retrying. */
-export const RETRYABLE_NETWORK = new Set([
+const RETRYABLE_NETWORK = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
   'EPIPE',
@@ -119,6 +125,17 @@ export const RETRYABLE_NETWORK = new Set([
   'EAI_AGAIN',
   'ENOTFOUND',
 ]);
+
+/** Whether a request that failed without an answer (reset, refused, ...) is worth retrying. */
+export function isRetryableNetworkError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && RETRYABLE_NETWORK.has(code);
+}
+
+/** Whether an HTTP answer is worth retrying: 408, 429 and 5xx. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
 
 /**
  * Opens a download and resolves with the response stream once GCS answered
@@ -144,8 +161,7 @@ export async function openDownload(
     try {
       response = await send(url, target.agent, headers, options.signal);
     } catch (e) {
-      const code = (e as { code?: unknown }).code;
-      if (attempt < target.maxRetries && typeof code === 'string' && RETRYABLE_NETWORK.has(code)) {
+      if (attempt < target.maxRetries && isRetryableNetworkError(e)) {
         await backoff(attempt, options.signal);
         continue;
       }
@@ -159,7 +175,7 @@ export async function openDownload(
       };
     }
     const error = await readErrorBody(response);
-    if (attempt < target.maxRetries && (status === 429 || status === 408 || status >= 500)) {
+    if (attempt < target.maxRetries && isRetryableStatus(status)) {
       await backoff(attempt, options.signal);
       continue;
     }

@@ -23,6 +23,9 @@ export interface GcsCredentials {
   [field: string]: unknown;
 }
 
+/** Retries of a failed idempotent request when `maxRetries` is not given (the SDK's own default). */
+export const DEFAULT_MAX_RETRIES = 3;
+
 /** Options of {@link gcs}. */
 export interface GcsOptions {
   /** The bucket name. */

@@ -6,11 +6,17 @@
  * errors, and cancellation (`DELETE`, answered 499). Used by `chunked.ts`.
  */
 import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
-import { request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Agent as HttpsAgent } from 'node:https';
 import type { File, FileMetadata } from '@google-cloud/storage';
 import { StorageError, throwIfAborted } from '../../core/errors.js';
-import { authHeaders, backoff, RETRYABLE_NETWORK, readErrorBody } from './download.js';
+import {
+  authHeaders,
+  backoff,
+  isRetryableNetworkError,
+  isRetryableStatus,
+  readErrorBody,
+  send,
+} from './download.js';
 
 /** Deletes the generation an upload created (not a newer one), best effort. */
 export async function deleteGeneration(file: File, resource: FileMetadata): Promise<void> {
@@ -58,8 +64,7 @@ export class Session {
           response = await this.put(data.subarray(position - offset), range, last ? lastHeaders : {});
         }
       } catch (e) {
-        const code = (e as { code?: unknown }).code;
-        if (typeof code !== 'string' || !RETRYABLE_NETWORK.has(code) || this.signal.aborted) throw e;
+        if (!isRetryableNetworkError(e) || this.signal.aborted) throw e;
         await this.pause(++failures, e);
         asking = true;
         continue;
@@ -90,7 +95,7 @@ export class Session {
           { status, cause: error },
         );
       }
-      if (status !== 408 && status !== 429 && status < 500) throw error;
+      if (!isRetryableStatus(status)) throw error;
       await this.pause(++failures, error);
       asking = true;
     }
@@ -139,14 +144,9 @@ export class Session {
       'Content-Length': String(body?.byteLength ?? 0),
       ...extra,
     };
-    const https = this.uri.protocol === 'https:';
     // The backend's agent serves its own scheme; another one gets Node's default agent.
-    const agent = https === this.agent instanceof HttpsAgent ? (this.agent as HttpAgent) : undefined;
-    return new Promise<IncomingMessage>((resolve, reject) => {
-      const req = (https ? httpsRequest : httpRequest)(this.uri, { method, agent, headers, signal }, resolve);
-      req.on('error', reject);
-      req.end(body);
-    });
+    const sameScheme = (this.uri.protocol === 'https:') === this.agent instanceof HttpsAgent;
+    return send(this.uri, sameScheme ? this.agent : undefined, headers, signal, method, body);
   }
 }
 

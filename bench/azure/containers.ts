@@ -11,16 +11,8 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import { azuriteConnectionString, startAzurite } from '../../test/emulators/azurite.js';
 import { drain } from '../streams.js';
+import { median, pool } from '../timing.js';
 const handle = await startAzurite();
-async function pool(count: number, concurrency: number, task: (i: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) await task(next++);
-    }),
-  );
-}
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
 try {
   const service = BlobServiceClient.fromConnectionString(azuriteConnectionString(handle.endpoint));
   const small = Buffer.alloc(4096, 1);

@@ -24,6 +24,8 @@ import { BlobServiceClient, newPipeline, StorageSharedKeyCredential } from '@azu
 import { azure } from '../../src/backends/azure/index.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY } from '../../test/emulators/azurite.js';
 import { drain } from '../streams.js';
+import { median } from '../timing.js';
+import { smallGets } from './small-gets.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const SMALL = Buffer.alloc(4096, 7);
@@ -64,21 +66,6 @@ const memoryHttpClient: HttpClient = {
   },
 };
 
-async function pool(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) await task(next++);
-    }),
-  );
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 const endpoint = `http://127.0.0.1:1/${AZURITE_ACCOUNT}`;
 const pipeline = newPipeline(new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY));
 // The SDK's own slot for its HTTP client (otherwise one shared default client for every pipeline).
@@ -89,14 +76,7 @@ const store = azure({ container: 'bench', client: service });
 
 const ops = {
   '1000 × 4 KiB GET (c=16)': {
-    raw: () =>
-      pool(1000, 16, async (i) => {
-        await drain((await container.getBlobClient(`small/${i}`).download()).readableStreamBody!);
-      }),
-    stowage: () =>
-      pool(1000, 16, async (i) => {
-        await store.read(`small/${i}`);
-      }),
+    ...smallGets(container, store),
     perOp: 1000,
   },
   '256 MiB download (64 KiB chunks)': {

@@ -16,25 +16,12 @@ import { azure } from '../../src/backends/azure/index.js';
 import { startProxy } from '../../test/backends/azure/proxy.js';
 import { azuriteConnectionString, startAzurite } from '../../test/emulators/azurite.js';
 import { drain } from '../streams.js';
+import { median, pool } from '../timing.js';
+import { smallGets } from './small-gets.js';
 
 const MIB = Number(process.env.PROBE_MIB ?? 256);
 const ROUNDS = Number(process.env.PROBE_ROUNDS ?? 15);
 const SMALL_ROUNDS = Number(process.env.PROBE_SMALL_ROUNDS ?? 9);
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-async function pool(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) await task(next++);
-    }),
-  );
-}
 
 const handle = await startAzurite();
 try {
@@ -148,27 +135,15 @@ try {
     );
   }
   // 3. Small GETs.
+  const smallGet = smallGets(container, store);
+  const written = smallGets(container, store, 'written');
   const smallVariants: Record<string, () => Promise<void>> = {
-    raw: () =>
-      pool(1000, 16, async (i) => {
-        await drain((await container.getBlobClient(`small/${i}`).download()).readableStreamBody!);
-      }),
-    stowage: () =>
-      pool(1000, 16, async (i) => {
-        await store.read(`small/${i}`);
-      }),
-    rawOnAdapterWritten: () =>
-      pool(1000, 16, async (i) => {
-        await drain((await container.getBlobClient(`written/${i}`).download()).readableStreamBody!);
-      }),
-    stowageOnAdapterWritten: () =>
-      pool(1000, 16, async (i) => {
-        await store.read(`written/${i}`);
-      }),
-    raw2: () =>
-      pool(1000, 16, async (i) => {
-        await drain((await container.getBlobClient(`small/${i}`).download()).readableStreamBody!);
-      }),
+    raw: smallGet.raw,
+    stowage: smallGet.stowage,
+    rawOnAdapterWritten: written.raw,
+    stowageOnAdapterWritten: written.stowage,
+    // The raw side again, to see how far two runs of the same thing differ.
+    raw2: smallGet.raw,
     rawOptsNoCond: () =>
       pool(1000, 16, async (i) => {
         const response = await container.getBlobClient(`small/${i}`).download(0, undefined, {

@@ -29,6 +29,7 @@ import { azure } from '../../src/backends/azure/index.js';
 import type { StorageBackend } from '../../src/core/backend.js';
 import { azuriteConnectionString, startAzurite } from '../../test/emulators/azurite.js';
 import { drain, streamOf } from '../streams.js';
+import { pool, timed } from '../timing.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 11);
 const BIG_ROUNDS = Number(process.env.BENCH_BIG_ROUNDS ?? 11);
@@ -41,24 +42,6 @@ const BLOCK_CONCURRENCY = 4;
 const MEMORY_GIB = Number(process.env.BENCH_MEMORY_GIB ?? 1);
 /** One container for both sides (see above). */
 const CONTAINER = 'bench';
-
-async function pool(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) await task(next++);
-    }),
-  );
-}
-
-/** Wall-clock and CPU milliseconds (this process, user + system) `fn` took. */
-async function timed(fn: () => Promise<void>): Promise<{ ms: number; cpuMs: number }> {
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  await fn();
-  const used = process.cpuUsage(cpu);
-  return { ms: performance.now() - start, cpuMs: (used.user + used.system) / 1000 };
-}
 
 function median(values: number[]): number {
   return quantile(values, 0.5);

@@ -22,7 +22,8 @@ import type { AddressInfo } from 'node:net';
 import { Storage } from '@google-cloud/storage';
 import { gcs } from '../../src/backends/gcs/index.js';
 import { startFakeGcs } from '../../test/emulators/fake-gcs.js';
-import { emulatorCpu, pool, timed } from './common.js';
+import { pool, timed } from '../timing.js';
+import { emulatorCpu } from './common.js';
 
 const COUNT = Number(process.argv[2] ?? 200);
 const emulator = await startFakeGcs({ backend: 'memory' });

@@ -27,7 +27,8 @@ import { gcs } from '../../src/backends/gcs/index.js';
 import type { StorageBackend } from '../../src/core/backend.js';
 import { startFakeGcs } from '../../test/emulators/fake-gcs.js';
 import { drain, streamOf } from '../streams.js';
-import { emulatorCpu, median, pool, peakRss, type RssResult, timed } from './common.js';
+import { median, pool, timed } from '../timing.js';
+import { emulatorCpu, peakRss, type RssResult } from './common.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const BIG_ROUNDS = Number(process.env.BENCH_BIG_ROUNDS ?? 5);

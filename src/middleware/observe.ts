@@ -101,7 +101,8 @@ export function observe(options: ObserveOptions): Middleware {
   return (next) => new ObservedBackend(next, onEvent, now);
 }
 
-type Outcome = Pick<ObserveEvent, 'bytes' | 'count'>;
+/** How much a result moved: bytes, or entries/keys for `count` operations. */
+type Amount<T> = (result: T) => number | undefined;
 
 class ObservedBackend extends ForwardingBackend {
   private backendKind: string | undefined;
@@ -119,7 +120,7 @@ class ObservedBackend extends ForwardingBackend {
     key: string | undefined,
     to: string | undefined,
     started: number,
-    amount: Outcome | undefined,
+    amount: number | undefined,
     error?: unknown,
   ): void {
     // The kind, read once: through a deep stack each read walks every layer.
@@ -132,8 +133,10 @@ class ObservedBackend extends ForwardingBackend {
     };
     if (key !== undefined) event.key = key;
     if (to !== undefined) event.to = to;
-    if (amount?.bytes !== undefined) event.bytes = amount.bytes;
-    if (amount?.count !== undefined) event.count = amount.count;
+    if (amount !== undefined) {
+      if (op === 'deleteMany' || op === 'list') event.count = amount;
+      else event.bytes = amount;
+    }
     if (error !== undefined) event.code = isStorageError(error) ? error.code : 'Unknown';
     try {
       const result = this.onEvent(event) as unknown;
@@ -145,28 +148,22 @@ class ObservedBackend extends ForwardingBackend {
   }
 
   /**
-   * Runs `call` and reports its outcome. A plain promise chain (no async
-   * function, no per-call option or key objects): this layer sits in front
-   * of every call, and on a fast backend each promise hop shows.
+   * Reports the outcome of `work`, an inner call started at `started`. A
+   * plain promise chain (no async function, no per-call closure to start the
+   * call or object for its amount): this layer sits in front of every call,
+   * and on a fast backend each allocation and promise hop shows.
    */
-  private timed<T>(
+  private settle<T>(
     op: ObservedOperation,
     key: string | undefined,
     to: string | undefined,
-    call: () => Promise<T>,
-    outcome?: (result: T) => Outcome,
+    started: number,
+    work: Promise<T>,
+    amount?: Amount<T>,
   ): Promise<T> {
-    const started = this.now();
-    let work: Promise<T>;
-    try {
-      work = call();
-    } catch (e) {
-      this.emit(op, key, to, started, undefined, e);
-      return Promise.reject(e);
-    }
     return work.then(
       (result) => {
-        this.emit(op, key, to, started, outcome?.(result));
+        this.emit(op, key, to, started, amount?.(result));
         return result;
       },
       (error: unknown) => {
@@ -177,8 +174,41 @@ class ObservedBackend extends ForwardingBackend {
     );
   }
 
+  /** Reports an inner call that threw instead of returning a promise. */
+  private thrown(
+    op: ObservedOperation,
+    key: string | undefined,
+    to: string | undefined,
+    started: number,
+    error: unknown,
+  ): Promise<never> {
+    this.emit(op, key, to, started, undefined, error ?? new Error('failed'));
+    return Promise.reject(error);
+  }
+
+  /** Starts `call` and reports its outcome (see {@link settle}). */
+  private timed<T>(
+    op: ObservedOperation,
+    key: string | undefined,
+    to: string | undefined,
+    call: () => Promise<T>,
+    amount?: Amount<T>,
+  ): Promise<T> {
+    const started = this.now();
+    try {
+      return this.settle(op, key, to, started, call(), amount);
+    } catch (e) {
+      return this.thrown(op, key, to, started, e);
+    }
+  }
+
   override read(key: string, options?: ReadOptions): Promise<Uint8Array> {
-    return this.timed('read', key, undefined, () => this.next.read(key, options), bytesRead);
+    const started = this.now();
+    try {
+      return this.settle('read', key, undefined, started, this.next.read(key, options), byteLength);
+    } catch (e) {
+      return this.thrown('read', key, undefined, started, e);
+    }
   }
 
   override async stream(key: string, options?: ReadOptions): Promise<Readable> {
@@ -201,7 +231,7 @@ class ObservedBackend extends ForwardingBackend {
     const finish = (error?: unknown) => {
       if (done) return;
       done = true;
-      this.emit('stream', key, undefined, started, { bytes }, error);
+      this.emit('stream', key, undefined, started, bytes, error);
     };
     // Ended: ok. Failed: the error. Destroyed early by the consumer: ok, with the bytes read.
     counter.once('end', () => finish());
@@ -241,7 +271,7 @@ class ObservedBackend extends ForwardingBackend {
       throw e;
     } finally {
       // Also reached when the consumer stops early (break / return).
-      this.emit('list', prefix ?? '', undefined, started, { count }, error);
+      this.emit('list', prefix ?? '', undefined, started, count, error);
     }
   }
 
@@ -280,6 +310,6 @@ class ObservedBackend extends ForwardingBackend {
   }
 }
 
-const bytesRead = (data: Uint8Array): Outcome => ({ bytes: data.byteLength });
-const bytesOfObject = (info: ObjectInfo): Outcome => ({ bytes: info.size });
-const countDeleted = (result: DeleteManyResult): Outcome => ({ count: result.deleted });
+const byteLength = (data: Uint8Array) => data.byteLength;
+const bytesOfObject = (info: ObjectInfo) => info.size;
+const countDeleted = (result: DeleteManyResult) => result.deleted;

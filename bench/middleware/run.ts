@@ -1,26 +1,40 @@
 /**
- * Overhead of the middleware stack (run: `npx tsx bench/middleware/run.ts [opsPerRun] [runs]`).
+ * Overhead of the middleware stack (run: `npx tsx bench/middleware/run.ts [opsPerRun] [forks]`).
  *
  * Operations per second of 4 KiB `write`, `read` and `stat`, 64 in flight,
  * through each middleware alone and through the whole stack
  * `layer(inner, observe, retry, timeout, throttle({ concurrency: 64 }), cache())`,
  * against the same inner backend bare. Two inner backends:
  * - `memory()`: every call is a few microseconds, so this measures the raw
- *   cost of each layer per call;
+ *   cost of each layer per call (CPU time of the process);
  * - `memory()` behind 1 ms of simulated latency per call (a fast network
- *   store), which shows what that cost means next to real I/O.
+ *   store), which shows what that cost means next to real I/O (wall time).
  *
- * Runs alternate between setups so drift in the machine's load hits each
- * alike, and the setups take turns going first; medians of the runs are
- * compared. Target: ≥ 0.8× bare. Seven runs (the default) give each of the
- * seven setups one turn at every position.
+ * Each setup runs in a process of its own (a "fork", as JMH does for the
+ * JVM): in one shared process the type feedback of seven stacks pollutes
+ * one another's compiled code, and the heap of every setup is marked by
+ * every collection, charging each setup for the others' data. A fork writes
+ * every key, warms each operation up, then makes {@link ROUNDS} runs of
+ * write, read and stat; the parent starts the forks one at a time, the setups
+ * taking turns going first, and compares medians over every run of every
+ * fork. Target: ≥ 0.8× bare.
+ *
+ * The workload keeps one key per 20 operations (each write run writes every
+ * key 20 times, so the read run that follows starts with one miss in 20 on
+ * the cache, whatever `opsPerRun` is). Each run starts from a collected heap
+ * and ends with a full collection inside its timing, so it pays for its own
+ * garbage; runs are long (100,000 operations by default) because that
+ * collection also marks the whole live heap (~10 ms), which would otherwise
+ * weigh on the per-call figures.
  *
  * For figures that match the published build, bundle first (tsx adds a
  * `__name` call to every closure, which inflates per-call costs):
  *   npx esbuild bench/middleware/run.ts --bundle --platform=node --format=esm \
  *     --packages=external --outfile=.tmp/bench-middleware.mjs
- *   node --expose-gc .tmp/bench-middleware.mjs 20000 7
+ *   node --expose-gc .tmp/bench-middleware.mjs 100000 7
  */
+import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { memory } from '../../src/backends/memory/index.js';
 import type {
@@ -32,10 +46,12 @@ import type {
   WriteOptions,
 } from '../../src/core/backend.js';
 import { ForwardingBackend, layer } from '../../src/core/layer.js';
-import { body, CONCURRENCY, KEYS, keyOf, middleware, operations } from './setups.js';
+import { CONCURRENCY, middleware, operations } from './setups.js';
 
-const opsPerRun = Number(process.argv[2] ?? 20_000);
-const runs = Number(process.argv[3] ?? 7);
+/** Runs per fork. */
+const ROUNDS = 3;
+/** Operations per distinct key in a run. */
+const OPS_PER_KEY = 20;
 
 /** Adds a fixed latency to each call, like a nearby network store. */
 class Latency extends ForwardingBackend {
@@ -53,61 +69,75 @@ class Latency extends ForwardingBackend {
   }
 }
 
+type Metric = 'cpu' | 'wall';
+type Samples = Record<string, number[]>;
+
+/** Ops per CPU-second (or per second of wall time) of `n` calls of `op`, 64 in flight. */
 async function opsPerSecond(
   storage: StorageBackend,
-  op: (s: StorageBackend, i: number) => Promise<unknown>,
+  op: (s: StorageBackend, i: number, keys: number) => Promise<unknown>,
   n: number,
-) {
-  // Each run starts from a collected heap and ends with a full collection
-  // inside the timing, so it pays for all of its own garbage and no other:
-  // garbage a run leaves uncollected would otherwise go unpaid or land on
-  // whichever run comes next.
+  keys: number,
+  metric: Metric,
+): Promise<number> {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   let next = 0;
   const worker = async () => {
-    while (next < n) await op(storage, next++);
+    while (next < n) await op(storage, next++, keys);
   };
   const start = performance.now();
   const cpu = process.cpuUsage();
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   gc?.();
   const used = process.cpuUsage(cpu);
-  const wall = n / ((performance.now() - start) / 1000);
   // On a machine shared with other work, wall time measures the neighbours too;
   // CPU time spent by this process is the steadier measure of a layer's cost.
-  return metric === 'cpu' ? n / ((used.user + used.system) / 1e6) : wall;
+  return metric === 'cpu' ? n / ((used.user + used.system) / 1e6) : n / ((performance.now() - start) / 1000);
 }
 
-let metric: 'cpu' | 'wall' = 'cpu';
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-async function measure(
-  title: string,
-  inner: () => StorageBackend,
-  n: number,
-  setups: string[],
-  by: 'cpu' | 'wall',
-) {
-  metric = by;
-  const backends = new Map(setups.map((name) => [name, layer(inner(), ...middleware[name]!())]));
-  for (const storage of backends.values()) {
-    await Promise.all(Array.from({ length: KEYS }, (_, i) => storage.write(keyOf(i), body)));
-    for (const op of Object.values(operations)) await opsPerSecond(storage, op, Math.min(n, 2000)); // warm-up
-  }
-  const results: Record<string, Record<string, number[]>> = {};
-  const order = [...backends];
-  for (let run = 0; run < runs; run++) {
-    // The setups take turns going first: the first run after the operation
-    // changes pays for the change (re-optimised code, the previous
-    // operation's leftovers), and a fixed order charged it to `bare` alone.
-    const turn = [...order.slice(run % order.length), ...order.slice(0, run % order.length)];
-    for (const [opName, op] of Object.entries(operations)) {
-      for (const [name, storage] of turn) {
-        ((results[opName] ??= {})[name] ??= []).push(await opsPerSecond(storage, op, n));
-      }
+/** One fork: one setup over one inner backend, {@link ROUNDS} runs of each operation. */
+async function fork(setup: string, inner: string, metric: Metric, n: number): Promise<Samples> {
+  const keys = Math.max(1, Math.round(n / OPS_PER_KEY));
+  const base = inner === 'latency' ? new Latency(memory()) : memory();
+  const storage = layer(base, ...middleware[setup]!());
+  await Promise.all(Array.from({ length: keys }, (_, i) => operations.write!(storage, i, keys)));
+  for (const op of Object.values(operations))
+    await opsPerSecond(storage, op, Math.min(n, 5000), keys, metric);
+  const samples: Samples = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, op] of Object.entries(operations)) {
+      (samples[name] ??= []).push(await opsPerSecond(storage, op, n, keys, metric));
     }
   }
+  return samples;
+}
+
+/** Runs a fork in a child process (this script, same flags) and returns its samples. */
+function runFork(setup: string, inner: string, metric: Metric, n: number): Samples {
+  const child = spawnSync(
+    process.execPath,
+    [...process.execArgv, process.argv[1]!, '--fork', setup, inner, metric, String(n)],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
+  );
+  if (child.status !== 0) throw new Error(`fork ${setup} exited with ${child.status}`);
+  return JSON.parse(child.stdout.trim().split('\n').pop()!) as Samples;
+}
+
+// Upper median, as the other areas' benchmarks use.
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function measure(title: string, inner: string, n: number, setups: string[], metric: Metric, forks: number) {
+  const results: Record<string, Samples> = {};
+  for (let f = 0; f < forks; f++) {
+    // The setups take turns going first, so drift in the machine's load hits each alike.
+    const turn = [...setups.slice(f % setups.length), ...setups.slice(0, f % setups.length)];
+    for (const setup of turn) {
+      const samples = runFork(setup, inner, metric, n);
+      for (const [op, xs] of Object.entries(samples)) ((results[setup] ??= {})[op] ??= []).push(...xs);
+    }
+  }
+  const unit = metric === 'cpu' ? 'ops per CPU-second' : 'ops/s';
   const lines = [
     `### ${title}`,
     '',
@@ -115,41 +145,54 @@ async function measure(
     `|---|${'---|'.repeat(setups.length)}`,
   ];
   const added: string[] = [];
-  for (const opName of Object.keys(operations)) {
-    const bare = median(results[opName]!.bare!);
-    const cells = setups.map((name) => {
-      const m = median(results[opName]![name]!);
-      const unit = by === 'cpu' ? 'ops per CPU-second' : 'ops/s';
-      return name === 'bare' ? `${Math.round(m).toLocaleString('en')} ${unit}` : `${(m / bare).toFixed(2)}×`;
-    });
-    lines.push(`| ${opName} 4 KiB | ${cells.join(' | ')} |`);
-    if (by === 'cpu') {
-      const us = setups.map((name) =>
-        name === 'bare'
-          ? `${(1e6 / bare).toFixed(1)} µs/call`
-          : `${(1e6 / median(results[opName]![name]!) - 1e6 / bare).toFixed(1)}`,
-      );
-      added.push(`| ${opName}: CPU µs added | ${us.join(' | ')} |`);
-    }
+  for (const op of Object.keys(operations)) {
+    const bare = median(results.bare![op]!);
+    const cells = setups.map((s) =>
+      s === 'bare'
+        ? `${Math.round(bare).toLocaleString('en')} ${unit}`
+        : `${(median(results[s]![op]!) / bare).toFixed(2)}×`,
+    );
+    lines.push(`| ${op} 4 KiB | ${cells.join(' | ')} |`);
+    const us = setups.map((s) =>
+      s === 'bare'
+        ? `${(1e6 / bare).toFixed(2)} µs/call`
+        : (1e6 / median(results[s]![op]!) - 1e6 / bare).toFixed(2),
+    );
+    if (metric === 'cpu') added.push(`| ${op}: CPU µs added | ${us.join(' | ')} |`);
   }
-  if (by === 'cpu') lines.push(...added);
-  console.log(`${lines.join('\n')}\n`);
+  console.log(`${[...lines, ...added].join('\n')}\n`);
 }
 
-console.log(
-  `middleware benchmark: ${runs} runs, medians; 4 KiB bodies; ${CONCURRENCY} in flight; node ${process.version}\n`,
-);
-await measure(
-  `memory, CPU time (${opsPerRun} ops per run)`,
-  () => memory(),
-  opsPerRun,
-  Object.keys(middleware),
-  'cpu',
-);
-await measure(
-  `memory + 1 ms latency per call, wall time (${Math.round(opsPerRun / 4)} ops per run)`,
-  () => new Latency(memory()),
-  Math.round(opsPerRun / 4),
-  (process.env.SETUPS ?? 'bare,stack').split(','),
-  'wall',
-);
+if (process.argv[2] === '--fork') {
+  const [setup, inner, metric, n] = process.argv.slice(3);
+  console.log(JSON.stringify(await fork(setup!, inner!, metric as Metric, Number(n))));
+} else {
+  const opsPerRun = Number(process.argv[2] ?? 100_000);
+  const forks = Number(process.argv[3] ?? 7);
+  const load = () =>
+    loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ');
+  console.log(
+    `middleware benchmark: ${forks} forks per setup, ${ROUNDS} runs each, medians; 4 KiB bodies; ${CONCURRENCY} in flight; node ${process.version}`,
+  );
+  console.log(`started ${new Date().toISOString()}, load average before: ${load()}\n`);
+  measure(
+    `memory, CPU time (${opsPerRun} ops per run)`,
+    'memory',
+    opsPerRun,
+    Object.keys(middleware),
+    'cpu',
+    forks,
+  );
+  const latencyOps = Math.round(opsPerRun / 20);
+  measure(
+    `memory + 1 ms latency per call, wall time (${latencyOps} ops per run)`,
+    'latency',
+    latencyOps,
+    (process.env.SETUPS ?? 'bare,stack').split(','),
+    'wall',
+    Math.min(forks, 3),
+  );
+  console.log(`load average after: ${load()}`);
+}

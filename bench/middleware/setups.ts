@@ -14,15 +14,15 @@ import { timeout } from '../../src/middleware/timeout.js';
 
 /** Calls in flight at once. */
 export const CONCURRENCY = 64;
-/** Distinct keys written, read and statted. */
+/** Distinct keys written, read and statted (profile.ts; run.ts uses one key per 20 operations). */
 export const KEYS = 1000;
 /**
  * The 4 KiB body: a plain Uint8Array by default; `BODY=buffer` uses a
  * Buffer (the memory backend copies either way since session 2).
  */
 export const body = process.env.BODY === 'buffer' ? randomBytes(4096) : new Uint8Array(randomBytes(4096));
-/** The key of call `i`. */
-export const keyOf = (i: number) => `bench/${(i % KEYS).toString().padStart(4, '0')}.bin`;
+/** The key of call `i`, over `keys` distinct keys. */
+export const keyOf = (i: number, keys = KEYS) => `bench/${(i % keys).toString().padStart(6, '0')}.bin`;
 
 const noop = () => {};
 /** Each middleware alone, bare, and the stack the issue names. */
@@ -42,9 +42,9 @@ export const middleware: Record<string, () => Middleware[]> = {
   ],
 };
 
-/** The measured operations (reads and stats stride over the keys). */
-export const operations: Record<string, (s: StorageBackend, i: number) => Promise<unknown>> = {
-  write: (s, i) => s.write(keyOf(i), body),
-  read: (s, i) => s.read(keyOf(i * 7919)),
-  stat: (s, i) => s.stat(keyOf(i * 7919)),
+/** The measured operations over `keys` keys (reads and stats stride over them). */
+export const operations: Record<string, (s: StorageBackend, i: number, keys?: number) => Promise<unknown>> = {
+  write: (s, i, keys) => s.write(keyOf(i, keys), body),
+  read: (s, i, keys) => s.read(keyOf(i * 7919, keys)),
+  stat: (s, i, keys) => s.stat(keyOf(i * 7919, keys)),
 };

@@ -103,9 +103,12 @@ export class EncryptStream extends Transform {
   }
 
   /**
-   * Seals one chunk and pushes its ciphertext and tag as they are: copying
-   * them into one buffer (to spare the 16-byte tag a trip of its own) costs a
-   * copy of every byte, which measured slower than the extra piece.
+   * Seals one chunk and pushes its ciphertext and tag as they are. Copying
+   * them into larger buffers (one per chunk, or one per MiB like a single raw
+   * cipher) costs a copy of every byte and doubles the bytes of new
+   * ArrayBuffers, which is what paces V8's scavenges and, once the heap is
+   * past 8 MiB, its mark-compacts: it measured far slower (see
+   * bench/encryption/RESULTS.md, session 4).
    */
   private seal(last: boolean, plaintext: Buffer): void {
     const [body, tag] = this.cipher.seal(this.index++, last, plaintext);
@@ -233,6 +236,11 @@ export class DecryptStream extends Transform {
     callback();
   }
 
+  /**
+   * Opens one chunk and pushes its plaintext as Node returns it (copying
+   * plaintexts into one buffer per input piece measured slower, for the
+   * reason given at {@link EncryptStream}'s `seal`).
+   */
   private open(last: boolean, sealed: Buffer): void {
     let out = this.cipher!.open(this.index++, last, sealed);
     if (this.skip > 0) {

@@ -148,19 +148,26 @@ class ObservedBackend extends ForwardingBackend {
   }
 
   /**
-   * Reports the outcome of `work`, an inner call started at `started`. A
-   * plain promise chain (no async function, no per-call closure to start the
-   * call or object for its amount): this layer sits in front of every call,
-   * and on a fast backend each allocation and promise hop shows.
+   * Runs `call` and reports its outcome. A plain promise chain (no async
+   * function, no per-call option, key or amount objects): this layer sits in
+   * front of every call, and on a fast backend each promise hop shows.
    */
-  private settle<T>(
+  private timed<T>(
     op: ObservedOperation,
     key: string | undefined,
     to: string | undefined,
-    started: number,
-    work: Promise<T>,
+    call: () => Promise<T>,
     amount?: Amount<T>,
   ): Promise<T> {
+    const started = this.now();
+    let work: Promise<T>;
+    try {
+      work = call();
+    } catch (e) {
+      // A throw with no reason still counts as a failure.
+      this.emit(op, key, to, started, undefined, e ?? new Error('failed'));
+      return Promise.reject(e);
+    }
     return work.then(
       (result) => {
         this.emit(op, key, to, started, amount?.(result));
@@ -174,41 +181,8 @@ class ObservedBackend extends ForwardingBackend {
     );
   }
 
-  /** Reports an inner call that threw instead of returning a promise. */
-  private thrown(
-    op: ObservedOperation,
-    key: string | undefined,
-    to: string | undefined,
-    started: number,
-    error: unknown,
-  ): Promise<never> {
-    this.emit(op, key, to, started, undefined, error ?? new Error('failed'));
-    return Promise.reject(error);
-  }
-
-  /** Starts `call` and reports its outcome (see {@link settle}). */
-  private timed<T>(
-    op: ObservedOperation,
-    key: string | undefined,
-    to: string | undefined,
-    call: () => Promise<T>,
-    amount?: Amount<T>,
-  ): Promise<T> {
-    const started = this.now();
-    try {
-      return this.settle(op, key, to, started, call(), amount);
-    } catch (e) {
-      return this.thrown(op, key, to, started, e);
-    }
-  }
-
   override read(key: string, options?: ReadOptions): Promise<Uint8Array> {
-    const started = this.now();
-    try {
-      return this.settle('read', key, undefined, started, this.next.read(key, options), byteLength);
-    } catch (e) {
-      return this.thrown('read', key, undefined, started, e);
-    }
+    return this.timed('read', key, undefined, () => this.next.read(key, options), byteLength);
   }
 
   override async stream(key: string, options?: ReadOptions): Promise<Readable> {

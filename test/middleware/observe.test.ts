@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { memory } from '../../src/backends/memory/index.js';
-import type { PresignedRequest, PresignOptions } from '../../src/core/backend.js';
+import type { PresignedRequest, PresignOptions, StorageBackend } from '../../src/core/backend.js';
 import { collect } from '../../src/core/body.js';
 import { ForwardingBackend, layer } from '../../src/core/layer.js';
 import { type ObserveEvent, observe } from '../../src/middleware/observe.js';
 
 const prefix = () => `observe-${Math.random().toString(36).slice(2, 10)}/`;
 
-function observed(inner = memory()) {
+function observed(inner: StorageBackend = memory()) {
   const events: ObserveEvent[] = [];
   let t = 0;
   const storage = layer(inner, observe({ onEvent: (e) => events.push(e), now: () => (t += 5) }));
@@ -51,6 +51,24 @@ describe('observe', () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ op: 'read', ok: false, code: 'NotFound' });
     expect(events[0]?.bytes).toBeUndefined();
+  });
+
+  it('counts an inner call that throws or rejects with no reason as a failure', async () => {
+    class NoReason extends ForwardingBackend {
+      override stat(): never {
+        throw undefined;
+      }
+      override exists(): Promise<boolean> {
+        return Promise.reject(undefined);
+      }
+    }
+    const { storage, events } = observed(new NoReason(memory()));
+    await expect(storage.stat('k')).rejects.toBeUndefined();
+    await expect(storage.exists('k')).rejects.toBeUndefined();
+    expect(events).toEqual([
+      expect.objectContaining({ op: 'stat', key: 'k', ok: false, code: 'Unknown' }),
+      expect.objectContaining({ op: 'exists', key: 'k', ok: false, code: 'Unknown' }),
+    ]);
   });
 
   it('reports a stream once, when it ends, with the bytes delivered', async () => {

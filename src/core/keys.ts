@@ -17,6 +17,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Why `key` is not a valid object key, or `undefined` when it is. */
 export function keyProblem(key: unknown): string | undefined {
+  if (typeof key === 'string' && isPlainValidKey(key)) return undefined;
   if (typeof key !== 'string') return `a key must be a string, got ${key === null ? 'null' : typeof key}`;
   if (key.length === 0) return 'a key must not be empty';
   const bytes = utf8Length(key);
@@ -31,6 +32,39 @@ export function keyProblem(key: unknown): string | undefined {
     if (segment === '.' || segment === '..') return `a key must not contain a '${segment}' segment`;
   }
   return undefined;
+}
+
+/**
+ * The common case in one pass and no allocation: a key of printable ASCII
+ * (U+0020..U+007E) that breaks no rule. True only for keys the full checks of
+ * {@link keyProblem} accept; anything else (other characters, or any broken
+ * rule) goes through them, so their messages and order stay as they are.
+ * Every call of every backend validates its key, so this is on every path.
+ */
+function isPlainValidKey(key: string): boolean {
+  const n = key.length;
+  if (n === 0 || n > MAX_KEY_BYTES) return false;
+  let segmentStart = 0;
+  // `i === n` closes the last segment as a '/' would.
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? key.charCodeAt(i) : 0x2f;
+    if (c === 0x2f) {
+      const length = i - segmentStart;
+      // An empty segment ('//', or a leading or trailing '/'), '.' or '..'.
+      if (length === 0) return false;
+      if (
+        length <= 2 &&
+        key.charCodeAt(segmentStart) === 0x2e &&
+        (length === 1 || key.charCodeAt(i - 1) === 0x2e)
+      ) {
+        return false;
+      }
+      segmentStart = i + 1;
+    } else if (c < 0x20 || c > 0x7e) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /**

@@ -78,6 +78,53 @@ describe('keyProblem', () => {
   });
 });
 
+describe('keyProblem agrees with the rules as written', () => {
+  // The rules of src/core/keys.ts's header, written the plain way.
+  const valid = (k: string) =>
+    k.length > 0 &&
+    Buffer.byteLength(k, 'utf8') <= MAX_KEY_BYTES &&
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the rule is about them
+    !/[\u0000-\u001f\u007f-\u009f]/.test(k) &&
+    (k as string & { isWellFormed(): boolean }).isWellFormed() &&
+    k.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..');
+
+  it('on random keys dense in dots, slashes, controls and non-ASCII', () => {
+    const random = seeded(11);
+    const alphabet = [
+      '.',
+      '.',
+      '/',
+      '/',
+      'a',
+      'b',
+      ' ',
+      '~',
+      '\u001f',
+      '\u007f',
+      '\u0085',
+      'é',
+      '😀',
+      '\ud800',
+    ];
+    for (let i = 0; i < 50_000; i++) {
+      let k = '';
+      const length = Math.floor(random() * 9);
+      for (let j = 0; j < length; j++) k += alphabet[Math.floor(random() * alphabet.length)]!;
+      expect(keyProblem(k) === undefined, JSON.stringify(k)).toBe(valid(k));
+    }
+  });
+
+  it('at the length limit, in ASCII and in multi-byte characters', () => {
+    for (const k of [
+      'k'.repeat(MAX_KEY_BYTES),
+      'k'.repeat(MAX_KEY_BYTES + 1),
+      `${'k'.repeat(MAX_KEY_BYTES - 2)}é`,
+    ]) {
+      expect(keyProblem(k) === undefined, `${k.length} chars`).toBe(valid(k));
+    }
+  });
+});
+
 describe('assertKey', () => {
   it('throws InvalidKey with the operation and key', () => {
     try {

@@ -233,14 +233,9 @@ export class CacheCore {
    */
   invalidate(ns: string, key: string): Promise<void> | undefined {
     const id = this.id(ns, key);
-    for (const flights of [this.readFlights, this.statFlights]) {
-      if (flights.size === 0) continue;
-      const flight = flights.get(id);
-      if (flight !== undefined) {
-        flight.invalidated = true;
-        flights.delete(id);
-      }
-    }
+    // Two calls, not a loop over a new array: every write through the cache comes here.
+    forgetFlight(this.readFlights, id);
+    forgetFlight(this.statFlights, id);
     this.listings.invalidate(ns, key);
     const store = this.store;
     if (store instanceof MemoryEntryStore) {
@@ -387,4 +382,13 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
       },
     );
   });
+}
+
+/** Marks the fetch of `id` in flight (if any) as invalidated, so its result is not stored, and forgets it. */
+function forgetFlight(flights: Map<string, Flight>, id: string): void {
+  if (flights.size === 0) return;
+  const flight = flights.get(id);
+  if (flight === undefined) return;
+  flight.invalidated = true;
+  flights.delete(id);
 }
